@@ -40,6 +40,7 @@ func (b *RowBuilder) Add(src, tgt int, w int16, d uint16) {
 	b.syn.Delay = append(b.syn.Delay, d)
 }
 
+// closeRowsBefore ends every open row below src: Start[r+1] marks the end of row r.
 func (b *RowBuilder) closeRowsBefore(src int) {
 	for b.src < src {
 		b.syn.Start = append(b.syn.Start, int64(len(b.syn.Target)))
@@ -50,7 +51,6 @@ func (b *RowBuilder) closeRowsBefore(src int) {
 // Finish closes the remaining rows and returns the synapses.
 func (b *RowBuilder) Finish() Synapses {
 	b.closeRowsBefore(b.sources)
-	b.syn.Start = append(b.syn.Start, int64(len(b.syn.Target)))
 	return b.syn
 }
 
