@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/ir"
+	"github.com/spf13/cobra"
+)
+
+// Artefacts of snnc compile, by --emit name and file name in the output directory.
+var artefacts = []struct {
+	emit, file, doc string
+}{
+	{"ir", "network.ir", "the checked IR, readable: populations, projections, one line per synapse"},
+	{"json", "network.json", "the same IR as JSON, synapses as CSR arrays"},
+	{"report", "report.txt", "the summary: sizes, delays, weight preparation"},
+	{"report-json", "report.json", "the summary as JSON"},
+	{"weight-changes", "weight-changes.csv", "every weight that weight preparation changed"},
+}
+
+func newCompileCommand() *cobra.Command {
+	var (
+		outDir     string
+		emit       string
+		dumpAfter  string
+		timePasses bool
+	)
+	var emitNames, fileList []string
+	for _, a := range artefacts {
+		emitNames = append(emitNames, a.emit)
+		fileList = append(fileList, fmt.Sprintf("  %-19s %s", a.file, a.doc))
+	}
+	cmd := &cobra.Command{
+		Use:   "compile NET.yaml [-o DIR]",
+		Short: "Check a network, run the compiler passes and write the IR and a report",
+		Long: `compile reads a network description, runs the compiler passes (today:
+weight preparation) and writes into the output directory:
+
+` + strings.Join(fileList, "\n") + `
+
+The same input gives byte-identical files. --emit prints one artefact to
+standard output instead (and writes no files unless -o is given too).
+Hardware targets (--target) come with the mapping and FPGA backends.`,
+		Example: `  snnc compile examples/hello/net.yaml -o build
+  snnc compile examples/hello/net.yaml --emit ir
+  snnc compile examples/hello/net.yaml --emit report-json | jq .synapses`,
+		Args: oneNetwork,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if emit != "" && !contains(emitNames, emit) {
+				return usagef("--emit %q is not an artefact (allowed: %s)", emit, strings.Join(emitNames, ", "))
+			}
+			if dumpAfter != "" && compiler.PassByName(dumpAfter) == nil {
+				var names []string
+				for _, p := range compiler.Passes {
+					names = append(names, p.Name)
+				}
+				return usagef("--dump-after %q is not a pass (allowed: %s)", dumpAfter, strings.Join(names, ", "))
+			}
+			writeFiles := emit == "" || cmd.Flags().Changed("output")
+			return compile(cmd, args[0], outDir, writeFiles, emit, dumpAfter, timePasses)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&outDir, "output", "o", "build", "output directory")
+	f.StringVar(&emit, "emit", "", "print one artefact to standard output: "+strings.Join(emitNames, ", "))
+	f.StringVar(&dumpAfter, "dump-after", "", "print the IR after the named pass to standard error")
+	f.BoolVar(&timePasses, "time-passes", false, "print each pass's time and allocated memory to standard error")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit, dumpAfter string, timePasses bool) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	net, err := compiler.ParseFile(path)
+	if err != nil {
+		return err
+	}
+	if writeFiles {
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			return err
+		}
+	}
+	// Weight changes stream out as the pass finds them: there may be 10^8.
+	var changeSinks []io.Writer
+	if emit == "weight-changes" {
+		changeSinks = append(changeSinks, stdout)
+	}
+	if writeFiles {
+		f, err := os.Create(filepath.Join(outDir, "weight-changes.csv"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		changeSinks = append(changeSinks, f)
+	}
+	changes := bufio.NewWriterSize(io.MultiWriter(changeSinks...), 1<<16)
+	changes.WriteString("projection,source,target,given,used\n")
+	opt := compiler.Options{DumpAfter: dumpAfter, Dump: stderr}
+	if len(changeSinks) > 0 {
+		opt.OnWeightChange = func(c compiler.WeightChange) {
+			fmt.Fprintf(changes, "%s,%d,%d,%d,%d\n", csvField(c.Projection), c.Source, c.Target, c.Given, c.Used)
+		}
+	}
+	report, err := compiler.Compile(net, opt)
+	if err != nil {
+		return err
+	}
+	if err := changes.Flush(); err != nil {
+		return err
+	}
+	if timePasses {
+		report.WriteTimes(stderr)
+	}
+	write := map[string]func(io.Writer) error{
+		"ir":          func(w io.Writer) error { return ir.WriteText(w, net) },
+		"json":        func(w io.Writer) error { return ir.WriteJSON(w, net) },
+		"report":      report.WriteText,
+		"report-json": report.WriteJSON,
+	}
+	if w := write[emit]; w != nil {
+		if err := w(stdout); err != nil {
+			return err
+		}
+	}
+	if !writeFiles {
+		return nil
+	}
+	for _, a := range artefacts {
+		if w := write[a.emit]; w != nil {
+			if err := writeFile(filepath.Join(outDir, a.file), w); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "snnc: compiled %s: %d neurons, %d synapses; wrote %s (", path, net.Neurons(), net.Synapses(), outDir)
+	for i, a := range artefacts {
+		if i > 0 {
+			fmt.Fprint(stderr, ", ")
+		}
+		fmt.Fprint(stderr, a.file)
+	}
+	fmt.Fprintln(stderr, ")")
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<16)
+	if err := write(bw); err != nil {
+		f.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// csvField quotes a field that holds a comma or a quote.
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}

@@ -1,0 +1,88 @@
+// Command snnc takes a spiking neural network from a YAML description to a
+// simulation (and, with later targets, to hardware). This package is thin:
+// flags, progress and exit codes; the work is in compiler, backend and
+// spikes.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses.
+const (
+	exitOK        = 0
+	exitFailure   = 1 // snnc or the system failed (I/O, a bug)
+	exitUserError = 2 // bad input: a description, a spike file, a flag
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes snnc with args and returns the exit status; tests call it.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCommand(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return exitOK
+	}
+	var ue interface{ UserError() }
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, oneLine(err.Error()))
+		return exitUserError
+	case errors.As(err, new(*usageError)):
+		fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", cmd.CommandPath(), oneLine(err.Error()), cmd.CommandPath())
+		return exitUserError
+	}
+	fmt.Fprintf(stderr, "snnc: %s\n", oneLine(err.Error()))
+	return exitFailure
+}
+
+// oneLine keeps an error on one line, as editors and scripts expect.
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+// usageError is a wrong command line: a flag, a missing argument.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "snnc",
+		Short: "snnc compiles spiking neural networks to simulation and hardware",
+		Long: `snnc takes a spiking neural network from a YAML description (net.yaml) to a
+bit-accurate simulation of the Loihi-style integer LIF neuron, and later to
+FPGA hardware, with one integer model that every stage agrees on exactly.`,
+		Example: `  snnc check examples/hello/net.yaml
+  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv
+  snnc compile examples/hello/net.yaml -o build`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	root.AddCommand(newCheckCommand(), newCompileCommand(), newSimulateCommand(), newVersionCommand())
+	return root
+}
+
+// oneNetwork is the Args check of commands that take one net.yaml.
+func oneNetwork(_ *cobra.Command, args []string) error {
+	switch len(args) {
+	case 0:
+		return usagef("missing the network description (net.yaml)")
+	case 1:
+		return nil
+	}
+	return usagef("takes one network description, got %d arguments: %s", len(args), strings.Join(args, " "))
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	loihisim "github.com/snnc/snnc/backend/loihi-sim"
+	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/spikes"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+type simulateFlags struct {
+	steps  int
+	input  string
+	output string
+	trace  string
+	quiet  bool
+}
+
+func newSimulateCommand() *cobra.Command {
+	var fl simulateFlags
+	cmd := &cobra.Command{
+		Use:   "simulate NET.yaml --steps N [--input IN.csv] [--output OUT.csv] [--trace TRACE.csv]",
+		Short: "Simulate a network bit-accurately, without any hardware limits",
+		Long: `simulate runs the reference simulation of the integer CUBA LIF model
+(docs/neuron-model.md) for N steps, numbered 0..N-1. Input spikes come from
+--input; an input spike at step t through a synapse of delay d arrives at t+d.
+
+Spike files are CSV with the header step,population,index (0-based, sorted by
+step, then population in file order, then index). --output holds the spikes
+of every non-input population; without it they go to standard output.
+--trace writes step,population,index,u,v for every non-input neuron and step,
+the state after that step's update (v after reset). A summary (spikes per
+population, synaptic events, wall time) goes to standard error.`,
+		Example: `  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv
+  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv --output out.csv --trace trace.csv`,
+		Args: oneNetwork,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("steps") {
+				return usagef("--steps is required (allowed: 0..%d)", maxSteps)
+			}
+			if fl.steps < 0 || fl.steps > maxSteps {
+				return usagef("--steps %d is out of range (allowed: 0..%d)", fl.steps, maxSteps)
+			}
+			return simulate(cmd, args[0], fl)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVarP(&fl.steps, "steps", "n", 0, "number of steps to simulate (required)")
+	f.StringVarP(&fl.input, "input", "i", "", "input spikes, CSV step,population,index")
+	f.StringVarP(&fl.output, "output", "o", "", "write output spikes here instead of standard output")
+	f.StringVar(&fl.trace, "trace", "", "write every neuron's u and v after every step here (CSV)")
+	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no summary on standard error")
+	return cmd
+}
+
+// maxSteps keeps step numbers within the int32 range of spike files and boards.
+const maxSteps = 1<<31 - 1
+
+func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
+	stderr := cmd.ErrOrStderr()
+	net, err := compiler.ParseFile(path)
+	if err != nil {
+		return err
+	}
+	report, err := compiler.Compile(net, compiler.Options{})
+	if err != nil {
+		return err
+	}
+	var input spikes.Train
+	if fl.input != "" {
+		if input, err = spikes.ReadInputFile(fl.input, net); err != nil {
+			return err
+		}
+	}
+	sim, err := loihisim.New(net, loihisim.Options{})
+	if err != nil {
+		return err
+	}
+
+	out, closeOut, err := create(fl.output, cmd.OutOrStdout())
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	spikeW := spikes.NewWriter(out, net)
+	if err := spikeW.WriteHeader(spikes.Header); err != nil {
+		return err
+	}
+	var traceW *spikes.Writer
+	if fl.trace != "" {
+		tf, closeTrace, err := create(fl.trace, nil)
+		if err != nil {
+			return err
+		}
+		defer closeTrace()
+		traceW = spikes.NewWriter(tf, net)
+		if err := traceW.WriteHeader(spikes.TraceHeader); err != nil {
+			return err
+		}
+	}
+
+	bar := newProgress(stderr, fl.steps, fl.quiet)
+	stepper := spikes.NewStepper(input)
+	start := time.Now()
+	for t := range fl.steps {
+		fired := sim.Step(stepper.At(t))
+		if err := spikeW.WriteSpikes(t, fired); err != nil {
+			return err
+		}
+		if traceW != nil {
+			if err := writeTrace(traceW, sim, net, t); err != nil {
+				return err
+			}
+		}
+		if bar != nil && t%256 == 255 {
+			bar.Set(t + 1)
+		}
+	}
+	elapsed := time.Since(start)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err := spikeW.Flush(); err != nil {
+		return err
+	}
+	if traceW != nil {
+		if err := traceW.Flush(); err != nil {
+			return err
+		}
+	}
+	if fl.quiet {
+		return nil
+	}
+	if n := input.Beyond(fl.steps); n > 0 {
+		fmt.Fprintf(stderr, "snnc: warning: %d input spikes at steps >= %d were not delivered (raise --steps)\n", n, fl.steps)
+	}
+	for _, p := range report.Projections {
+		if p.WeightsChanged > 0 {
+			fmt.Fprintf(stderr, "snnc: note: weight preparation changed %d weights of %s (see snnc compile --emit weight-changes)\n", p.WeightsChanged, p.Name)
+		}
+	}
+	writeSummary(stderr, path, net, sim.Stats(), elapsed)
+	return nil
+}
+
+// create opens path for writing, or returns def when path is empty.
+func create(path string, def io.Writer) (io.Writer, func(), error) {
+	if path == "" {
+		return def, func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+func writeTrace(w *spikes.Writer, sim *loihisim.Sim, net *ir.Network, t int) error {
+	for k, p := range net.Populations {
+		if p.Model == ir.ModelInput {
+			continue
+		}
+		off := net.Offset(k)
+		for i := off; i < off+p.Size; i++ {
+			n := sim.State(i)
+			if err := w.WriteState(t, int32(i), n.U, n.V); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// newProgress returns a progress bar on a terminal for long runs, else nil.
+func newProgress(stderr io.Writer, steps int, quiet bool) *progressbar.ProgressBar {
+	f, ok := stderr.(*os.File)
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) || steps < 10000 {
+		return nil
+	}
+	return progressbar.NewOptions(steps,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription("simulating"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionShowIts(),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func writeSummary(w io.Writer, path string, net *ir.Network, st loihisim.Stats, elapsed time.Duration) {
+	sec := elapsed.Seconds()
+	fmt.Fprintf(w, "snnc: simulated %d steps of %s in %.3f s\n", st.Steps, path, sec)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "population\tmodel\tneurons\tspikes\tspikes/neuron/step\t")
+	for k, p := range net.Populations {
+		rate := 0.0
+		if st.Steps > 0 {
+			rate = float64(st.Spikes[k]) / float64(p.Size) / float64(st.Steps)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.4f\t\n", p.Name, p.Model, p.Size, st.Spikes[k], rate)
+	}
+	tw.Flush()
+	perSec := 0.0
+	if sec > 0 {
+		perSec = float64(st.SynapticEvents) / sec
+	}
+	fmt.Fprintf(w, "synaptic events: %d (%.3g per second)\n", st.SynapticEvents, perSec)
+}
