@@ -1,0 +1,127 @@
+package spikes
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/snnc/snnc/ir"
+)
+
+func testNet() *ir.Network {
+	return &ir.Network{Populations: []ir.Population{
+		{Name: "a", Size: 3, Model: ir.ModelInput},
+		{Name: "x", Size: 2, Model: ir.ModelLIF},
+		{Name: "b", Size: 2, Model: ir.ModelInput},
+	}}
+}
+
+func TestReadInputSortsAndMaps(t *testing.T) {
+	in := "step, population, index\n# comment\n3,b,1\n0,a,2\n\n0,a,0\n3,a,1\n"
+	tr, err := ReadInput(strings.NewReader(in), "in.csv", testNet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Train{{0, 0}, {0, 2}, {3, 1}, {3, 6}}
+	if len(tr) != len(want) {
+		t.Fatalf("got %v, want %v", tr, want)
+	}
+	for i := range want {
+		if tr[i] != want[i] {
+			t.Fatalf("got %v, want %v", tr, want)
+		}
+	}
+	if n := tr.Beyond(3); n != 2 {
+		t.Errorf("Beyond(3) = %d, want 2", n)
+	}
+	st := NewStepper(tr)
+	if got := st.At(0); len(got) != 2 || got[0] != 0 || got[1] != 2 {
+		t.Errorf("At(0) = %v", got)
+	}
+	if got := st.At(1); len(got) != 0 {
+		t.Errorf("At(1) = %v", got)
+	}
+	if got := st.At(3); len(got) != 2 || got[0] != 1 || got[1] != 6 {
+		t.Errorf("At(3) = %v", got)
+	}
+}
+
+func TestReadInputErrors(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "in.csv:1:1: empty file"},
+		{"step,pop,index\n", `in.csv:1:1: header is "step,pop,index" (allowed: "step,population,index")`},
+		{"step,population,index\n0,a\n", "in.csv:2:1: 2 fields (allowed: 3: step,population,index)"},
+		{"step,population,index\n-1,a,0\n", `in.csv:2:1: step "-1" is not a step number`},
+		{"step,population,index\n1.5,a,0\n", `in.csv:2:1: step "1.5" is not a step number`},
+		{"step,population,index\n0,zz,0\n", `in.csv:2:3: population "zz" does not exist (allowed: a, b)`},
+		{"step,population,index\n0,x,0\n", `in.csv:2:3: population "x" is not an input population (allowed: a, b)`},
+		{"step,population,index\n0,a,3\n", "in.csv:2:5: neuron a[3] does not exist (allowed: 0..2)"},
+		{"step,population,index\n0, a, x\n", `in.csv:2:7: index "x" is not an integer (allowed: 0..2)`},
+		{"step,population,index\n0,a,1\n0,a,1\n", "in.csv:3:1: spike of a[1] at step 0 is listed twice (also on line 2)"},
+	}
+	for _, tt := range tests {
+		_, err := ReadInput(strings.NewReader(tt.in), "in.csv", testNet())
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Errorf("%q: error %v, want *Error", tt.in, err)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%q:\n got %s\nwant %s", tt.in, err, tt.want)
+		}
+	}
+}
+
+func TestWriterRoundTrip(t *testing.T) {
+	net := testNet()
+	var buf bytes.Buffer
+	w := NewWriter(&buf, net)
+	w.WriteHeader(Header)
+	w.WriteSpikes(0, []int32{1, 3})
+	w.WriteSpikes(7, []int32{6})
+	w.Flush()
+	if want := "step,population,index\n0,a,1\n0,x,0\n7,b,1\n"; buf.String() != want {
+		t.Fatalf("wrote %q, want %q", buf.String(), want)
+	}
+	tr, err := ReadOutput(buf.Bytes(), "out.csv", net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr) != 3 || tr[1] != (Spike{0, 3}) || tr[2] != (Spike{7, 6}) {
+		t.Errorf("read back %v", tr)
+	}
+	buf.Reset()
+	w = NewWriter(&buf, net)
+	w.WriteHeader(TraceHeader)
+	w.WriteState(2, 4, -5, 99)
+	w.Flush()
+	if want := "step,population,index,u,v\n2,x,1,-5,99\n"; buf.String() != want {
+		t.Errorf("trace %q, want %q", buf.String(), want)
+	}
+}
+
+// FuzzReadInput: no input file makes the reader panic; every failure is an *Error.
+func FuzzReadInput(f *testing.F) {
+	f.Add("step,population,index\n0,a,1\n")
+	f.Add("step,population,index\n3,b,1\n0,a,2\n0,a,2\n")
+	f.Add("step,population,index\n99999999999,a,1\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		tr, err := ReadInput(strings.NewReader(in), "in.csv", testNet())
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Pos.Line == 0 {
+				t.Fatalf("error without a position: %v", err)
+			}
+			return
+		}
+		for i, s := range tr {
+			if s.Step < 0 || s.Neuron < 0 || s.Neuron == 3 || s.Neuron == 4 || s.Neuron > 6 {
+				t.Fatalf("bad spike %v", s)
+			}
+			if i > 0 && (tr[i-1].Step > s.Step || tr[i-1] == s) {
+				t.Fatalf("not sorted or duplicate at %d: %v", i, tr)
+			}
+		}
+	})
+}
