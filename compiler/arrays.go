@@ -1,0 +1,504 @@
+package compiler
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// This file reads the arrays a description may keep in files: CSV text and
+// NumPy .npy. Readers check every element against the field's intSpec as
+// they go, so an error names the file, the element and, for CSV, the line
+// and column; and they never allocate more than the file's contents
+// justify, whatever shape the description or an .npy header claims.
+
+// matrix is a dense matrix of checked integers in row-major order.
+type matrix struct {
+	rows, cols int
+	vals       []int32
+}
+
+func (m *matrix) at(r, c int) int32 { return m.vals[r*m.cols+c] }
+
+// matrixShape is the shape a field expects, [to.size, from.size] with the
+// population names to explain it.
+type matrixShape struct {
+	rows, cols     int
+	rowPop, colPop string
+}
+
+const layoutNote = "row = target, column = source"
+
+func (s matrixShape) rowsMsg(got int) string {
+	return fmt.Sprintf("%d rows, expected %d (one per neuron of %q; %s)", got, s.rows, s.rowPop, layoutNote)
+}
+
+func (s matrixShape) colsMsg(got int) string {
+	return fmt.Sprintf("%d columns, expected %d (one per neuron of %q; %s)", got, s.cols, s.colPop, layoutNote)
+}
+
+// csvLine is one non-blank line of a CSV file.
+type csvLine struct {
+	num  int    // 1-based line number
+	text string // without the line ending
+}
+
+// csvLines splits a CSV file into lines, dropping a UTF-8 byte order mark
+// and trailing blank lines. A blank line between rows is an error: it would
+// silently shift every row after it.
+func csvLines(display string, data []byte, field string) ([]csvLine, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	text := strings.TrimRight(string(data), " \t\r\n")
+	if text == "" {
+		return nil, newError(ir.Pos{File: display}, field, "the file is empty")
+	}
+	raw := strings.Split(text, "\n")
+	lines := make([]csvLine, len(raw))
+	for i, l := range raw {
+		l = strings.TrimSuffix(l, "\r")
+		if strings.TrimSpace(l) == "" {
+			return nil, newError(ir.Pos{File: display, Line: i + 1, Col: 1}, field, "blank line between values (allowed: one row per line, no blank lines)")
+		}
+		lines[i] = csvLine{num: i + 1, text: l}
+	}
+	return lines, nil
+}
+
+// csvCell is one comma-separated value of a line, with its 1-based column.
+type csvCell struct {
+	col  int
+	text string
+}
+
+// splitCells splits a line at commas and trims the spaces around values.
+func splitCells(line string, cells []csvCell) []csvCell {
+	cells = cells[:0]
+	start := 0
+	for i := 0; i <= len(line); i++ {
+		if i < len(line) && line[i] != ',' {
+			continue
+		}
+		cell := line[start:i]
+		lead := len(cell) - len(strings.TrimLeft(cell, " \t"))
+		cells = append(cells, csvCell{col: start + lead + 1, text: strings.Trim(cell, " \t")})
+		start = i + 1
+	}
+	return cells
+}
+
+// readCSVMatrix reads a matrix written one row per line, values separated
+// by commas, no header.
+func readCSVMatrix(display string, data []byte, field string, shape matrixShape, spec intSpec) (*matrix, error) {
+	lines, err := csvLines(display, data, field)
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) != shape.rows {
+		return nil, newError(ir.Pos{File: display}, field, "%s", shape.rowsMsg(len(lines)))
+	}
+	m := &matrix{rows: shape.rows, cols: shape.cols}
+	var cells []csvCell
+	for r, l := range lines {
+		cells = splitCells(l.text, cells)
+		if len(cells) != shape.cols {
+			return nil, newError(ir.Pos{File: display, Line: l.num, Col: 1}, joinIndex(field, r), "%s", shape.colsMsg(len(cells)))
+		}
+		if r == 0 {
+			// Every value takes at least two bytes ("0,"), which bounds the
+			// allocation by the file however the shape grew.
+			m.vals = make([]int32, 0, min(shape.rows*shape.cols, len(data)/2+1))
+		}
+		for c, cell := range cells {
+			v, msg := parseNumberText(cell.text, spec)
+			if msg == "" {
+				msg = spec.check(v, cell.text)
+			}
+			if msg != "" {
+				return nil, newError(ir.Pos{File: display, Line: l.num, Col: cell.col}, joinIndex(joinIndex(field, r), c), "%s", msg)
+			}
+			m.vals = append(m.vals, int32(v))
+		}
+	}
+	return m, nil
+}
+
+// readCSVVector reads n values written one per line or all on one line.
+func readCSVVector(display string, data []byte, field string, n int, pop string, spec intSpec) ([]int32, error) {
+	lines, err := csvLines(display, data, field)
+	if err != nil {
+		return nil, err
+	}
+	var cells []csvCell
+	type located struct {
+		line int
+		csvCell
+	}
+	var all []located
+	if len(lines) == 1 {
+		for _, c := range splitCells(lines[0].text, cells) {
+			all = append(all, located{lines[0].num, c})
+		}
+	} else {
+		for _, l := range lines {
+			cells = splitCells(l.text, cells)
+			if len(cells) != 1 {
+				return nil, newError(ir.Pos{File: display, Line: l.num, Col: 1}, field, "%d values on one line (allowed: one value per line, or all values on one line)", len(cells))
+			}
+			all = append(all, located{l.num, cells[0]})
+		}
+	}
+	if len(all) != n {
+		return nil, newError(ir.Pos{File: display}, field, "%d values, expected %d (one per neuron of %q)", len(all), n, pop)
+	}
+	vals := make([]int32, n)
+	for i, c := range all {
+		v, msg := parseNumberText(c.text, spec)
+		if msg == "" {
+			msg = spec.check(v, c.text)
+		}
+		if msg != "" {
+			return nil, newError(ir.Pos{File: display, Line: c.line, Col: c.col}, joinIndex(field, i), "%s", msg)
+		}
+		vals[i] = int32(v)
+	}
+	return vals, nil
+}
+
+// npyArray is a parsed NumPy .npy file (format versions 1, 2 and 3).
+type npyArray struct {
+	descr   string
+	shape   []int
+	fortran bool
+	kind    byte // 'i' signed, 'u' unsigned, 'f' float, 'b' bool
+	width   int  // bytes per element
+	order   binary.ByteOrder
+	data    []byte
+}
+
+const npyDtypes = "i1 i2 i4 i8 u1 u2 u4 u8 f4 f8 b1, little or big endian"
+
+// parseNPY reads the header of an .npy file and checks that the data has
+// exactly the size the header announces. It returns a message on error.
+func parseNPY(file []byte) (*npyArray, string) {
+	const magic = "\x93NUMPY"
+	if len(file) < 10 || string(file[:6]) != magic {
+		return nil, "not a NumPy .npy file (it does not start with \\x93NUMPY)"
+	}
+	var headerLen, start int
+	switch major := file[6]; major {
+	case 1:
+		headerLen, start = int(binary.LittleEndian.Uint16(file[8:10])), 10
+	case 2, 3:
+		if len(file) < 12 {
+			return nil, "truncated .npy header"
+		}
+		headerLen, start = int(binary.LittleEndian.Uint32(file[8:12])), 12
+	default:
+		return nil, fmt.Sprintf(".npy format version %d (allowed: 1, 2, 3)", major)
+	}
+	if headerLen > len(file)-start {
+		return nil, "truncated .npy header"
+	}
+	a := &npyArray{data: file[start+headerLen:]}
+	msg := a.parseHeader(string(file[start : start+headerLen]))
+	if msg != "" {
+		return nil, msg
+	}
+	if msg := a.parseDescr(); msg != "" {
+		return nil, msg
+	}
+	// Compare the element count with the data without overflowing: stop
+	// multiplying as soon as the product exceeds what the data can hold.
+	limit := len(a.data) / a.width
+	count := 1
+	if slices.Contains(a.shape, 0) {
+		count = 0
+	}
+	for _, d := range a.shape {
+		if count == 0 {
+			break
+		}
+		if d != 0 && count > limit/d {
+			return nil, fmt.Sprintf("shape %s needs more data than the file's %d bytes", a.shapeText(), len(a.data))
+		}
+		count *= d
+	}
+	if count*a.width != len(a.data) {
+		return nil, fmt.Sprintf("shape %s of %s needs %d bytes of data, the file has %d", a.shapeText(), a.descr, count*a.width, len(a.data))
+	}
+	return a, ""
+}
+
+// parseHeader reads the Python dict literal of the header, e.g.
+// {'descr': '<i4', 'fortran_order': False, 'shape': (3, 4), }.
+func (a *npyArray) parseHeader(h string) string {
+	lx := &pyLexer{s: strings.TrimSpace(h)}
+	if !lx.eat('{') {
+		return "bad .npy header: expected a dict"
+	}
+	seen := map[string]bool{}
+	for !lx.eat('}') {
+		key, ok := lx.str()
+		if !ok || !lx.eat(':') {
+			return "bad .npy header: expected 'key': value"
+		}
+		switch key {
+		case "descr":
+			if a.descr, ok = lx.str(); !ok {
+				return "unsupported .npy dtype: only simple numeric dtypes are read (allowed: " + npyDtypes + ")"
+			}
+		case "fortran_order":
+			if a.fortran, ok = lx.boolean(); !ok {
+				return "bad .npy header: fortran_order is not True or False"
+			}
+		case "shape":
+			if a.shape, ok = lx.tuple(); !ok {
+				return "bad .npy header: shape is not a tuple of sizes"
+			}
+		default:
+			return fmt.Sprintf("bad .npy header: unknown key %s", quote(key))
+		}
+		seen[key] = true
+		if !lx.eat(',') && !lx.peek('}') {
+			return "bad .npy header: expected , or }"
+		}
+	}
+	for _, k := range []string{"descr", "fortran_order", "shape"} {
+		if !seen[k] {
+			return fmt.Sprintf("bad .npy header: no %s", k)
+		}
+	}
+	return ""
+}
+
+// parseDescr reads a dtype such as "<i4", ">f8" or "|b1".
+func (a *npyArray) parseDescr() string {
+	bad := fmt.Sprintf("unsupported .npy dtype %s (allowed: %s)", quote(a.descr), npyDtypes)
+	d := a.descr
+	if len(d) != 3 || !strings.Contains("iufb", d[1:2]) {
+		return bad
+	}
+	a.kind = d[1]
+	a.width = int(d[2] - '0')
+	switch {
+	case a.kind == 'b' && a.width != 1,
+		a.kind == 'f' && a.width != 4 && a.width != 8,
+		a.width != 1 && a.width != 2 && a.width != 4 && a.width != 8:
+		return bad
+	}
+	switch {
+	case d[0] == '<' || (d[0] == '|' && a.width == 1):
+		a.order = binary.LittleEndian
+	case d[0] == '>':
+		a.order = binary.BigEndian
+	default:
+		return bad
+	}
+	return ""
+}
+
+func (a *npyArray) shapeText() string {
+	parts := make([]string, len(a.shape))
+	for i, d := range a.shape {
+		parts[i] = strconv.Itoa(d)
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// element converts element i (in storage order) to an integer; text is how
+// to show it, msg says why it is not an integer.
+func (a *npyArray) element(i int, spec intSpec) (v int64, text, msg string) {
+	b := a.data[i*a.width : (i+1)*a.width]
+	switch a.kind {
+	case 'b':
+		if b[0] != 0 {
+			return 1, "true", ""
+		}
+		return 0, "false", ""
+	case 'f':
+		var f float64
+		if a.width == 4 {
+			f = float64(math.Float32frombits(a.order.Uint32(b)))
+		} else {
+			f = math.Float64frombits(a.order.Uint64(b))
+		}
+		text = strconv.FormatFloat(f, 'g', -1, 64)
+		v, msg = wholeNumber(f, text, spec)
+		return v, text, msg
+	case 'u':
+		u := a.unsigned(b)
+		text = strconv.FormatUint(u, 10)
+		if u > math.MaxInt64 {
+			return 0, text, fmt.Sprintf("%s is out of range (allowed: %s)", text, spec.allowed())
+		}
+		return int64(u), text, ""
+	}
+	u := a.unsigned(b)
+	shift := 64 - 8*a.width // sign-extend from the element's width
+	v = int64(u<<shift) >> shift
+	return v, strconv.FormatInt(v, 10), ""
+}
+
+func (a *npyArray) unsigned(b []byte) uint64 {
+	switch a.width {
+	case 1:
+		return uint64(b[0])
+	case 2:
+		return uint64(a.order.Uint16(b))
+	case 4:
+		return uint64(a.order.Uint32(b))
+	}
+	return a.order.Uint64(b)
+}
+
+// checkedElement converts and checks element i.
+func (a *npyArray) checkedElement(i int, spec intSpec) (int32, string) {
+	v, text, msg := a.element(i, spec)
+	if msg == "" {
+		msg = spec.check(v, text)
+	}
+	return int32(v), msg
+}
+
+// readNPYMatrix reads a 2-D array of shape [rows, cols].
+func readNPYMatrix(display string, data []byte, field string, shape matrixShape, spec intSpec) (*matrix, error) {
+	pos := ir.Pos{File: display}
+	a, msg := parseNPY(data)
+	if msg != "" {
+		return nil, newError(pos, field, "%s", msg)
+	}
+	if len(a.shape) != 2 {
+		return nil, newError(pos, field, "array of shape %s, expected 2-D of shape (%d, %d) (%s)", a.shapeText(), shape.rows, shape.cols, layoutNote)
+	}
+	if a.shape[0] != shape.rows {
+		return nil, newError(pos, field, "%s", shape.rowsMsg(a.shape[0]))
+	}
+	if a.shape[1] != shape.cols {
+		return nil, newError(pos, field, "%s", shape.colsMsg(a.shape[1]))
+	}
+	m := &matrix{rows: shape.rows, cols: shape.cols, vals: make([]int32, shape.rows*shape.cols)}
+	for r := range m.rows {
+		for c := range m.cols {
+			i := r*m.cols + c
+			if a.fortran {
+				i = c*m.rows + r
+			}
+			v, msg := a.checkedElement(i, spec)
+			if msg != "" {
+				return nil, newError(pos, joinIndex(joinIndex(field, r), c), "%s", msg)
+			}
+			m.vals[r*m.cols+c] = v
+		}
+	}
+	return m, nil
+}
+
+// readNPYVector reads a 1-D array of n values.
+func readNPYVector(display string, data []byte, field string, n int, pop string, spec intSpec) ([]int32, error) {
+	pos := ir.Pos{File: display}
+	a, msg := parseNPY(data)
+	if msg != "" {
+		return nil, newError(pos, field, "%s", msg)
+	}
+	if len(a.shape) != 1 || a.shape[0] != n {
+		return nil, newError(pos, field, "array of shape %s, expected 1-D of shape (%d,) (one value per neuron of %q)", a.shapeText(), n, pop)
+	}
+	vals := make([]int32, n)
+	for i := range vals {
+		v, msg := a.checkedElement(i, spec)
+		if msg != "" {
+			return nil, newError(pos, joinIndex(field, i), "%s", msg)
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
+// pyLexer reads the few Python literals an .npy header holds.
+type pyLexer struct {
+	s string
+	i int
+}
+
+func (l *pyLexer) skipSpace() {
+	for l.i < len(l.s) && (l.s[l.i] == ' ' || l.s[l.i] == '\t' || l.s[l.i] == '\n') {
+		l.i++
+	}
+}
+
+func (l *pyLexer) peek(c byte) bool {
+	l.skipSpace()
+	return l.i < len(l.s) && l.s[l.i] == c
+}
+
+func (l *pyLexer) eat(c byte) bool {
+	if l.peek(c) {
+		l.i++
+		return true
+	}
+	return false
+}
+
+// str reads a quoted string without escapes (dtype names need none).
+func (l *pyLexer) str() (string, bool) {
+	l.skipSpace()
+	if l.i >= len(l.s) || (l.s[l.i] != '\'' && l.s[l.i] != '"') {
+		return "", false
+	}
+	q := l.s[l.i]
+	end := strings.IndexByte(l.s[l.i+1:], q)
+	if end < 0 {
+		return "", false
+	}
+	s := l.s[l.i+1 : l.i+1+end]
+	l.i += end + 2
+	return s, true
+}
+
+func (l *pyLexer) boolean() (bool, bool) {
+	l.skipSpace()
+	for _, w := range []string{"True", "False"} {
+		if strings.HasPrefix(l.s[l.i:], w) {
+			l.i += len(w)
+			return w == "True", true
+		}
+	}
+	return false, false
+}
+
+// tuple reads (3, 4) or (12,) or (); Python 2 numpy wrote 3L for sizes.
+func (l *pyLexer) tuple() ([]int, bool) {
+	if !l.eat('(') {
+		return nil, false
+	}
+	dims := []int{}
+	for !l.eat(')') {
+		l.skipSpace()
+		j := l.i
+		for j < len(l.s) && l.s[j] >= '0' && l.s[j] <= '9' {
+			j++
+		}
+		d, err := strconv.ParseInt(l.s[l.i:j], 10, 64)
+		if err != nil || d > math.MaxInt32 || len(dims) > 32 {
+			return nil, false
+		}
+		dims = append(dims, int(d))
+		l.i = j
+		if l.i < len(l.s) && l.s[l.i] == 'L' {
+			l.i++
+		}
+		if !l.eat(',') && !l.peek(')') {
+			return nil, false
+		}
+	}
+	return dims, true
+}

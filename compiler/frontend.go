@@ -1,0 +1,452 @@
+package compiler
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// Size limits of a description. They keep a typo such as size: 1e9 from
+// exhausting memory: the frontend checks them before it allocates.
+const (
+	// MaxNeurons bounds the neurons of all populations together, so that
+	// every neuron has an int32 global index.
+	MaxNeurons = math.MaxInt32
+	// MaxSynapsesPerProjection bounds one projection's synapses (8 bytes
+	// each, so 16 GiB at most). Row offsets are int64 and would allow more;
+	// the limit keeps synapse indices within int32 for backends.
+	MaxSynapsesPerProjection = math.MaxInt32
+)
+
+// limits are the size limits in force; tests and the fuzzer lower them.
+type limits struct {
+	maxNeurons  int64
+	maxSynapses int64
+}
+
+var defaultLimits = limits{maxNeurons: MaxNeurons, maxSynapses: MaxSynapsesPerProjection}
+
+// ParseFile reads and checks the description at path; files named inside
+// it resolve against its directory.
+func ParseFile(path string) (*ir.Network, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, newError(ir.Pos{File: path}, "", "cannot read the description: %s", ioReason(err))
+	}
+	dir := filepath.Dir(path)
+	return Parse(path, data, func(name string) ([]byte, error) {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		return os.ReadFile(name)
+	})
+}
+
+// Parse checks a description held in memory. name is used in messages;
+// readFile opens files named in the description, as written there (making
+// them relative to the description's directory is the caller's job, as
+// ParseFile does). readFile may be nil: then any file reference is an
+// error. Bad input gives an *Error; any other error is a bug in snnc.
+func Parse(name string, data []byte, readFile func(path string) ([]byte, error)) (*ir.Network, error) {
+	return parseWithLimits(name, data, readFile, defaultLimits)
+}
+
+func parseWithLimits(name string, data []byte, readFile func(string) ([]byte, error), lim limits) (*ir.Network, error) {
+	p := &parser{name: name, readFile: readFile, limits: lim}
+	root, err := p.decode(data)
+	if err != nil {
+		return nil, err
+	}
+	net, err := p.document(root)
+	if err != nil {
+		return nil, err
+	}
+	if err := net.Validate(); err != nil {
+		return nil, internalError(err)
+	}
+	return net, nil
+}
+
+// parser holds what the walk over one description needs.
+type parser struct {
+	name     string // the description's name, for positions
+	readFile func(string) ([]byte, error)
+	limits   limits
+	// timestep is the step length in seconds, nil when not given; the
+	// text is as written, for messages.
+	timestep     *big.Rat
+	timestepText string
+}
+
+func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) *Error {
+	return newError(p.pos(n), field, format, args...)
+}
+
+func (p *parser) pos(n *yaml.Node) ir.Pos {
+	if n == nil {
+		return ir.Pos{File: p.name}
+	}
+	return ir.Pos{File: p.name, Line: n.Line, Col: n.Column}
+}
+
+// yamlLine finds the line number in the YAML library's messages, which are
+// "yaml: line 3: could not find expected ':'".
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// decode parses the YAML text into a node tree: exactly one document whose
+// aliases stay within bounds.
+func (p *parser) decode(data []byte) (root *yaml.Node, err error) {
+	// The YAML library reports its own errors, but a panic inside it must
+	// not take the caller down with it: report it as a syntax problem.
+	defer func() {
+		if r := recover(); r != nil {
+			root, err = nil, newError(ir.Pos{File: p.name}, "", "the YAML parser failed: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, newError(ir.Pos{File: p.name, Line: 1, Col: 1}, "", "the description is empty (expected a mapping with version: 1 and populations)")
+		}
+		return nil, p.syntaxError(err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, p.errorf(&next, "", "a second YAML document (allowed: one document per description)")
+	case err != io.EOF:
+		return nil, p.syntaxError(err)
+	}
+	if len(doc.Content) != 1 {
+		return nil, newError(ir.Pos{File: p.name, Line: 1, Col: 1}, "", "the description is empty (expected a mapping with version: 1 and populations)")
+	}
+	if err := p.checkAliases(doc.Content[0]); err != nil {
+		return nil, err
+	}
+	return doc.Content[0], nil
+}
+
+func (p *parser) syntaxError(err error) *Error {
+	pos := ir.Pos{File: p.name}
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	return newError(pos, "", "YAML syntax error: %s", msg)
+}
+
+var topKeys = []string{"version", "timestep", "populations", "projections"}
+
+// document walks the top-level mapping.
+func (p *parser) document(root *yaml.Node) (*ir.Network, error) {
+	m, err := p.mapping(root, "", topKeys, []string{"version", "populations"})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.version(m.get("version")); err != nil {
+		return nil, err
+	}
+	net := &ir.Network{Source: p.name}
+	if n := m.get("timestep"); n != nil {
+		if p.timestep, err = p.timestepValue(n, "timestep"); err != nil {
+			return nil, err
+		}
+		p.timestepText = resolve(n).Value
+		net.Timestep, _ = p.timestep.Float64()
+	}
+	if net.Populations, err = p.populations(m.get("populations")); err != nil {
+		return nil, err
+	}
+	if n := m.get("projections"); n != nil && resolve(n).ShortTag() != tagNull {
+		if net.Projections, err = p.projections(n, net); err != nil {
+			return nil, err
+		}
+	}
+	return net, nil
+}
+
+func (p *parser) version(n *yaml.Node) error {
+	v, err := p.integer(n, "version", intSpec{min: math.MinInt64, max: math.MaxInt64})
+	if err != nil {
+		return err
+	}
+	if v != ir.FormatVersion {
+		return p.errorf(resolve(n), "version", "%d is not supported (allowed: %d)", v, ir.FormatVersion)
+	}
+	return nil
+}
+
+// namePattern is what population names may look like: identifiers, so
+// that they can name signals, files and spike-file columns.
+var namePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+var populationKeys = []string{"name", "size", "model", "params"}
+
+func (p *parser) populations(n *yaml.Node) ([]ir.Population, error) {
+	items, err := p.list(n, "populations", "populations")
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, p.errorf(resolve(n), "populations", "the list is empty (allowed: at least one population)")
+	}
+	pops := make([]ir.Population, 0, len(items))
+	firstUse := map[string]int{}
+	var neurons int64
+	for i, item := range items {
+		path := joinIndex("populations", i)
+		m, err := p.mapping(item, path, populationKeys, []string{"name", "size", "model"})
+		if err != nil {
+			return nil, err
+		}
+		pop := ir.Population{Pos: p.pos(m.node)}
+		if pop.Name, err = p.str(m.get("name"), m.field("name"), "a name"); err != nil {
+			return nil, err
+		}
+		if !namePattern.MatchString(pop.Name) {
+			return nil, p.errorf(resolve(m.get("name")), m.field("name"), "%s is not a valid name (allowed: a letter or _ followed by letters, digits or _)", quote(pop.Name))
+		}
+		if j, dup := firstUse[pop.Name]; dup {
+			return nil, p.errorf(resolve(m.get("name")), m.field("name"), "%s is already the name of populations[%d] (line %d)", quote(pop.Name), j, pops[j].Pos.Line)
+		}
+		firstUse[pop.Name] = i
+		size, err := p.integer(m.get("size"), m.field("size"), intSpec{min: 1, max: p.limits.maxNeurons})
+		if err != nil {
+			return nil, err
+		}
+		if neurons += size; neurons > p.limits.maxNeurons {
+			return nil, p.errorf(resolve(m.get("size")), m.field("size"), "%d brings the network to %d neurons (allowed: at most %d in all populations)", size, neurons, p.limits.maxNeurons)
+		}
+		pop.Size = int(size)
+		modelName, err := p.str(m.get("model"), m.field("model"), "a model name")
+		if err != nil {
+			return nil, err
+		}
+		var ok bool
+		if pop.Model, ok = ir.ParseModel(modelName); !ok {
+			return nil, p.errorf(resolve(m.get("model")), m.field("model"), "unknown model %s (allowed: %s)", quote(modelName), modelNames())
+		}
+		params := m.get("params")
+		switch {
+		case pop.Model == ir.ModelLIF && params == nil:
+			return nil, p.errorf(m.node, path, "missing key \"params\" (a lif population needs at least vth)")
+		case pop.Model == ir.ModelLIF:
+			if pop.LIF, err = p.lifParams(params, m.field("params"), &pop); err != nil {
+				return nil, err
+			}
+		case params != nil:
+			return nil, p.errorf(resolve(params), m.field("params"), "a population of model %s takes no params", pop.Model)
+		}
+		pops = append(pops, pop)
+	}
+	return pops, nil
+}
+
+func modelNames() string {
+	names := make([]string, len(ir.Models))
+	for i, m := range ir.Models {
+		names[i] = m.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// timeParams are the LIF parameters that count steps, so they may also be
+// written as a time when timestep is set.
+var timeParams = map[string]bool{"refractory": true}
+
+// lifParams reads the params mapping of a lif population, keyed and ranged
+// by ir.LIFParamTable.
+func (p *parser) lifParams(n *yaml.Node, path string, pop *ir.Population) (*ir.LIFParams, error) {
+	var allowed, required []string
+	for _, d := range ir.LIFParamTable {
+		allowed = append(allowed, d.Name)
+		if d.Required {
+			required = append(required, d.Name)
+		}
+	}
+	m, err := p.mapping(n, path, allowed, required)
+	if err != nil {
+		return nil, err
+	}
+	lif := &ir.LIFParams{}
+	for _, d := range ir.LIFParamTable {
+		spec := intSpec{min: d.Min, max: d.Max, time: timeParams[d.Name]}
+		v := m.get(d.Name)
+		if v == nil {
+			*d.Field(lif) = ir.Param{int32(d.Default)}
+			continue
+		}
+		if *d.Field(lif), err = p.param(v, m.field(d.Name), pop, spec); err != nil {
+			return nil, err
+		}
+	}
+	return lif, nil
+}
+
+// param reads one parameter: a value for every neuron, a list with one
+// value per neuron, or {file: path}.
+func (p *parser) param(n *yaml.Node, path string, pop *ir.Population, spec intSpec) (ir.Param, error) {
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.SequenceNode:
+		if len(n.Content) != pop.Size {
+			return nil, p.errorf(n, path, "%d values, expected %d (one per neuron of %q, or a single value for all)", len(n.Content), pop.Size, pop.Name)
+		}
+		vals := make(ir.Param, len(n.Content))
+		for i, item := range n.Content {
+			v, err := p.integer(item, joinIndex(path, i), spec)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = int32(v)
+		}
+		return vals, nil
+	case yaml.MappingNode:
+		m, err := p.mapping(n, path, []string{"file"}, []string{"file"})
+		if err != nil {
+			return nil, err
+		}
+		return p.vectorFile(m.get("file"), m.field("file"), path, pop, spec)
+	}
+	v, err := p.integer(n, path, spec)
+	if err != nil {
+		return nil, err
+	}
+	return ir.Param{int32(v)}, nil
+}
+
+// load reads a file named in the description. display is the name to use
+// in messages: relative to the description's directory, like ParseFile.
+func (p *parser) load(n *yaml.Node, path string) (data []byte, display string, err error) {
+	ref, err := p.str(n, path, "a file name")
+	if err != nil {
+		return nil, "", err
+	}
+	n = resolve(n)
+	if ref == "" {
+		return nil, "", p.errorf(n, path, "the file name is empty")
+	}
+	if p.readFile == nil {
+		return nil, "", p.errorf(n, path, "cannot read %s: this description was given without a way to read files", quote(ref))
+	}
+	data, err = p.readFile(ref)
+	if err != nil {
+		return nil, "", p.errorf(n, path, "cannot read %s: %s", quote(ref), ioReason(err))
+	}
+	display = ref
+	if !filepath.IsAbs(ref) {
+		display = filepath.Join(filepath.Dir(p.name), ref)
+	}
+	return data, display, nil
+}
+
+// ioReason is an I/O error without the path, which the message already names.
+func ioReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// fileKind tells the array format from the file name.
+func (p *parser) fileKind(n *yaml.Node, path string) (string, error) {
+	n = resolve(n)
+	switch ext := strings.ToLower(filepath.Ext(n.Value)); ext {
+	case ".csv", ".npy":
+		return ext, nil
+	}
+	return "", p.errorf(n, path, "%s: unknown file type (allowed: .csv, .npy)", quote(n.Value))
+}
+
+// vectorFile reads one value per neuron from a CSV or .npy file; field is
+// the parameter's path, for messages about values.
+func (p *parser) vectorFile(n *yaml.Node, path, field string, pop *ir.Population, spec intSpec) (ir.Param, error) {
+	data, display, err := p.load(n, path)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := p.fileKind(n, path)
+	if err != nil {
+		return nil, err
+	}
+	var vals []int32
+	if kind == ".csv" {
+		vals, err = readCSVVector(display, data, field, pop.Size, pop.Name, spec)
+	} else {
+		vals, err = readNPYVector(display, data, field, pop.Size, pop.Name, spec)
+	}
+	return ir.Param(vals), err
+}
+
+// matrixFile reads a [to.size, from.size] matrix from a CSV or .npy file.
+func (p *parser) matrixFile(n *yaml.Node, path, field string, shape matrixShape, spec intSpec) (*matrix, error) {
+	data, display, err := p.load(n, path)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := p.fileKind(n, path)
+	if err != nil {
+		return nil, err
+	}
+	if kind == ".csv" {
+		return readCSVMatrix(display, data, field, shape, spec)
+	}
+	return readNPYMatrix(display, data, field, shape, spec)
+}
+
+// inlineMatrix reads a matrix written as a YAML list of rows.
+func (p *parser) inlineMatrix(n *yaml.Node, path string, shape matrixShape, spec intSpec) (*matrix, error) {
+	n = resolve(n)
+	if len(n.Content) != shape.rows {
+		return nil, p.errorf(n, path, "%s", shape.rowsMsg(len(n.Content)))
+	}
+	// Check the shape before allocating: then rows*cols values are really
+	// there (aliases included, which checkAliases bounds).
+	for r, rowNode := range n.Content {
+		rowPath := joinIndex(path, r)
+		row, err := p.list(rowNode, rowPath, "values (a matrix row)")
+		if err != nil {
+			return nil, err
+		}
+		if len(row) != shape.cols {
+			return nil, p.errorf(resolve(rowNode), rowPath, "%s", shape.colsMsg(len(row)))
+		}
+	}
+	m := &matrix{rows: shape.rows, cols: shape.cols, vals: make([]int32, 0, shape.rows*shape.cols)}
+	for r, rowNode := range n.Content {
+		rowPath := joinIndex(path, r)
+		for c, cell := range resolve(rowNode).Content {
+			v, err := p.integer(cell, joinIndex(rowPath, c), spec)
+			if err != nil {
+				return nil, err
+			}
+			m.vals = append(m.vals, int32(v))
+		}
+	}
+	return m, nil
+}
+
+// fmtAllowed lists names for "(allowed: ...)", shortened when long.
+func fmtAllowed(names []string) string {
+	const max = 10
+	if len(names) > max {
+		return strings.Join(names[:max], ", ") + fmt.Sprintf(", ... (%d more)", len(names)-max)
+	}
+	return strings.Join(names, ", ")
+}

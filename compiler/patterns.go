@@ -1,0 +1,214 @@
+package compiler
+
+import (
+	"math"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// This file generates connectivity from a rule (connect:) rather than a
+// matrix. Every generator emits pairs in CSR order (sources ascending,
+// targets ascending within a source) straight into the ir.RowBuilder, costs
+// O(synapses) time and needs no memory beyond the synapses themselves and,
+// for fixed_fanout, one bit per target neuron.
+
+// patternKind names a connectivity rule as written in net.yaml.
+type patternKind string
+
+const (
+	oneToOne    patternKind = "one_to_one"
+	allToAll    patternKind = "all_to_all"
+	random      patternKind = "random"
+	fixedFanout patternKind = "fixed_fanout"
+)
+
+const patternsAllowed = "one_to_one, all_to_all, {random: {p, seed}}, {fixed_fanout: {n, seed}}"
+
+// pattern is a parsed connect: value.
+type pattern struct {
+	kind patternKind
+	p    float64 // random: probability of each pair
+	n    int     // fixed_fanout: targets per source
+	seed uint64  // random, fixed_fanout: seed of the connect stream
+}
+
+// emitFunc receives one synapse; it returns false to stop the generator
+// (when the projection has reached its synapse limit).
+type emitFunc func(src, tgt int) bool
+
+// pattern parses connect: and checks it against the populations and the
+// synapse limit up front. It returns the pattern and the number of
+// synapses to reserve room for.
+func (p *parser) pattern(n *yaml.Node, path string, from, to *ir.Population) (*pattern, int64, error) {
+	n = resolve(n)
+	pt := &pattern{}
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == tagStr && (n.Value == string(oneToOne) || n.Value == string(allToAll)):
+		pt.kind = patternKind(n.Value)
+	case n.Kind == yaml.ScalarNode:
+		return nil, 0, p.errorf(n, path, "unknown pattern %s (allowed: %s)", describe(n), patternsAllowed)
+	case n.Kind == yaml.MappingNode:
+		m, err := p.mapping(n, path, []string{string(random), string(fixedFanout)}, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(m.vals) != 1 {
+			return nil, 0, p.errorf(n, path, "expected exactly one pattern, found %d (allowed: %s)", len(m.vals), patternsAllowed)
+		}
+		if v := m.get(string(random)); v != nil {
+			pt.kind = random
+			rm, err := p.mapping(v, m.field(string(random)), []string{"p", "seed"}, []string{"p", "seed"})
+			if err != nil {
+				return nil, 0, err
+			}
+			if pt.p, err = p.probability(rm.get("p"), rm.field("p")); err != nil {
+				return nil, 0, err
+			}
+			if pt.seed, err = p.seed(rm.get("seed"), rm.field("seed")); err != nil {
+				return nil, 0, err
+			}
+		} else {
+			pt.kind = fixedFanout
+			fm, err := p.mapping(m.get(string(fixedFanout)), m.field(string(fixedFanout)), []string{"n", "seed"}, []string{"n", "seed"})
+			if err != nil {
+				return nil, 0, err
+			}
+			nv, err := p.integer(fm.get("n"), fm.field("n"), intSpec{min: 1, max: int64(to.Size)})
+			if err != nil {
+				return nil, 0, err
+			}
+			pt.n = int(nv)
+			if pt.seed, err = p.seed(fm.get("seed"), fm.field("seed")); err != nil {
+				return nil, 0, err
+			}
+		}
+	default:
+		return nil, 0, p.errorf(n, path, "expected a pattern (allowed: %s); found %s", patternsAllowed, describe(n))
+	}
+
+	if pt.kind == oneToOne && from.Size != to.Size {
+		return nil, 0, p.errorf(n, path, "one_to_one needs populations of the same size (%q has %d neurons, %q has %d)", from.Name, from.Size, to.Name, to.Size)
+	}
+	expected, capacity := pt.synapses(from.Size, to.Size)
+	if expected > float64(p.limits.maxSynapses) {
+		return nil, 0, p.errorf(n, path, "%s makes %.0f synapses from %q (%d) to %q (%d) (allowed: at most %d per projection)",
+			pt.kind, expected, from.Name, from.Size, to.Name, to.Size, p.limits.maxSynapses)
+	}
+	return pt, min(capacity, p.limits.maxSynapses), nil
+}
+
+// synapses returns how many synapses the pattern makes (the mean, for
+// random) and how many to reserve room for: for random, six standard
+// deviations above the mean, so that the arrays almost never grow.
+func (pt *pattern) synapses(from, to int) (expected float64, capacity int64) {
+	pairs := float64(from) * float64(to)
+	switch pt.kind {
+	case oneToOne:
+		return float64(from), int64(from)
+	case allToAll:
+		return pairs, int64(from) * int64(to)
+	case fixedFanout:
+		return float64(from) * float64(pt.n), int64(from) * int64(pt.n)
+	}
+	mean := pt.p * pairs
+	spare := mean + 6*math.Sqrt(mean*(1-pt.p)) + 16
+	return mean, int64(min(spare, pairs, math.MaxInt64/2))
+}
+
+// generate emits the pattern's synapses in CSR order.
+func (pt *pattern) generate(from, to int, emit emitFunc) {
+	switch pt.kind {
+	case oneToOne:
+		for i := range from {
+			if !emit(i, i) {
+				return
+			}
+		}
+	case allToAll:
+		generateAllToAll(from, to, emit)
+	case random:
+		generateRandom(from, to, pt.p, pt.seed, emit)
+	case fixedFanout:
+		generateFixedFanout(from, to, pt.n, pt.seed, emit)
+	}
+}
+
+func generateAllToAll(from, to int, emit emitFunc) {
+	for s := range from {
+		for t := range to {
+			if !emit(s, t) {
+				return
+			}
+		}
+	}
+}
+
+// generateRandom connects each pair (s, t) independently with probability
+// p. Instead of a draw per pair it numbers the pairs k = s*to + t in CSR
+// order and jumps from one synapse to the next by a geometric number of
+// skipped pairs, floor(ln u / ln(1-p)) with u uniform in (0, 1], so the
+// cost is O(synapses) even for 10^12 pairs.
+func generateRandom(from, to int, p float64, seed uint64, emit emitFunc) {
+	if p >= 1 {
+		generateAllToAll(from, to, emit)
+		return
+	}
+	r := newRNG(seed, streamConnect)
+	lnQ := lnOneMinus(p)
+	pairs := int64(from) * int64(to)
+	k := int64(-1) // the last pair connected
+	for {
+		skip := r.geometric(lnQ)
+		if !(skip < float64(pairs-1-k)) { // also stops on +Inf
+			return
+		}
+		k += 1 + int64(skip)
+		if !emit(int(k/int64(to)), int(k%int64(to))) {
+			return
+		}
+	}
+}
+
+// lnOneMinus returns ln(1-p) for 0 < p < 1. For small p, 1-p loses p's
+// digits (and is exactly 1 below 2^-53), so it sums the series
+// -(p + p²/2 + p³/3 + p⁴/4) instead, exact to float64 precision there.
+func lnOneMinus(p float64) float64 {
+	if p < 1e-4 {
+		return -(p + float64(float64(p*p)*(0.5+float64(p*(1.0/3+float64(p*0.25))))))
+	}
+	return detLog(1 - p)
+}
+
+// generateFixedFanout gives each source n distinct targets chosen
+// uniformly, by Robert Floyd's algorithm (Bentley, "Programming Pearls:
+// A sample of brilliance", CACM 1987): for j = to-n .. to-1 draw t in
+// [0, j]; take t unless it is already taken, then take j. That is n draws
+// per source whatever the sizes; the targets are then sorted.
+func generateFixedFanout(from, to, n int, seed uint64, emit emitFunc) {
+	r := newRNG(seed, streamConnect)
+	taken := make([]uint64, (to+63)/64) // one bit per target, cleared per source
+	chosen := make([]int32, 0, n)
+	for s := range from {
+		chosen = chosen[:0]
+		for j := to - n; j < to; j++ {
+			t := int(r.below(uint64(j) + 1))
+			if taken[t/64]&(1<<(t%64)) != 0 {
+				t = j
+			}
+			taken[t/64] |= 1 << (t % 64)
+			chosen = append(chosen, int32(t))
+		}
+		slices.Sort(chosen)
+		for _, t := range chosen {
+			taken[t/64] = 0
+		}
+		for _, t := range chosen {
+			if !emit(s, int(t)) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,341 @@
+package compiler
+
+import (
+	"strconv"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/snnc/snnc/ir"
+)
+
+// This file reads projections: which populations they join, their weight
+// preparation parameters, and their synapses from a dense matrix or a
+// generated pattern, with weights and delays.
+
+var projectionKeys = []string{"name", "from", "to", "connect", "weights", "weight_exp", "weight_bits", "sign_mode", "delays"}
+
+func (p *parser) projections(n *yaml.Node, net *ir.Network) ([]ir.Projection, error) {
+	items, err := p.list(n, "projections", "projections")
+	if err != nil {
+		return nil, err
+	}
+	prs := make([]ir.Projection, 0, len(items))
+	named := map[string]int{} // explicit name -> projection index
+	for i, item := range items {
+		pr, err := p.projection(item, joinIndex("projections", i), net, named)
+		if err != nil {
+			return nil, err
+		}
+		prs = append(prs, pr)
+	}
+	assignDefaultNames(prs, net, named)
+	return prs, nil
+}
+
+// assignDefaultNames names unnamed projections "FROM->TO", then
+// "FROM->TO#2", "#3", ... when the same default repeats, skipping names
+// that are already given explicitly.
+func assignDefaultNames(prs []ir.Projection, net *ir.Network, named map[string]int) {
+	taken := make(map[string]bool, len(prs))
+	for name := range named {
+		taken[name] = true
+	}
+	uses := map[string]int{}
+	for i := range prs {
+		if prs[i].Name != "" {
+			continue
+		}
+		base := net.Populations[prs[i].From].Name + "->" + net.Populations[prs[i].To].Name
+		name := base
+		for {
+			uses[base]++
+			if uses[base] > 1 {
+				name = base + "#" + strconv.Itoa(uses[base])
+			}
+			if !taken[name] {
+				break
+			}
+		}
+		taken[name] = true
+		prs[i].Name = name
+	}
+}
+
+func (p *parser) projection(item *yaml.Node, path string, net *ir.Network, named map[string]int) (ir.Projection, error) {
+	m, err := p.mapping(item, path, projectionKeys, []string{"from", "to", "weights"})
+	if err != nil {
+		return ir.Projection{}, err
+	}
+	pr := ir.Projection{Pos: p.pos(m.node), WeightBits: ir.DefaultWeightBits}
+	if n := m.get("name"); n != nil {
+		if pr.Name, err = p.projectionName(n, m.field("name"), named); err != nil {
+			return ir.Projection{}, err
+		}
+		named[pr.Name] = len(named)
+	}
+	if pr.From, err = p.populationRef(m.get("from"), m.field("from"), net); err != nil {
+		return ir.Projection{}, err
+	}
+	if pr.To, err = p.populationRef(m.get("to"), m.field("to"), net); err != nil {
+		return ir.Projection{}, err
+	}
+	from, to := &net.Populations[pr.From], &net.Populations[pr.To]
+	if to.Model != ir.ModelLIF {
+		return ir.Projection{}, p.errorf(resolve(m.get("to")), m.field("to"),
+			"population %q has model %s, which cannot receive synapses (allowed: a lif population)", to.Name, to.Model)
+	}
+	if n := m.get("weight_exp"); n != nil {
+		v, err := p.integer(n, m.field("weight_exp"), intSpec{min: ir.WeightExpMin, max: ir.WeightExpMax})
+		if err != nil {
+			return ir.Projection{}, err
+		}
+		pr.WeightExp = int(v)
+	}
+	if n := m.get("weight_bits"); n != nil {
+		v, err := p.integer(n, m.field("weight_bits"), intSpec{min: 1, max: 8})
+		if err != nil {
+			return ir.Projection{}, err
+		}
+		pr.WeightBits = int(v)
+	}
+	if n := m.get("sign_mode"); n != nil {
+		s, err := p.str(n, m.field("sign_mode"), "a sign mode (allowed: mixed, excitatory, inhibitory)")
+		if err != nil {
+			return ir.Projection{}, err
+		}
+		var ok bool
+		if pr.SignMode, ok = ir.ParseSignMode(s); !ok {
+			return ir.Projection{}, p.errorf(resolve(n), m.field("sign_mode"), "unknown sign mode %s (allowed: mixed, excitatory, inhibitory)", quote(s))
+		}
+	}
+	if pr.Syn, err = p.synapses(m, from, to); err != nil {
+		return ir.Projection{}, err
+	}
+	if pr.SignMode == 0 {
+		pr.SignMode, pr.SignModeDerived = ir.DeriveSignMode(pr.Syn.Weight), true
+	}
+	return pr, nil
+}
+
+// projectionName checks an explicit name: any non-empty text without
+// control characters, not used by another projection.
+func (p *parser) projectionName(n *yaml.Node, path string, named map[string]int) (string, error) {
+	name, err := p.str(n, path, "a projection name")
+	if err != nil {
+		return "", err
+	}
+	n = resolve(n)
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return "", p.errorf(n, path, "%s is not a valid name (allowed: printable characters)", quote(name))
+		}
+	}
+	if name == "" {
+		return "", p.errorf(n, path, "the name is empty (allowed: a non-empty name, or no name for the default FROM->TO)")
+	}
+	if _, dup := named[name]; dup {
+		return "", p.errorf(n, path, "%s is already the name of another projection", quote(name))
+	}
+	return name, nil
+}
+
+// populationRef looks up a population by name.
+func (p *parser) populationRef(n *yaml.Node, path string, net *ir.Network) (int, error) {
+	name, err := p.str(n, path, "a population name")
+	if err != nil {
+		return 0, err
+	}
+	if i := net.Population(name); i >= 0 {
+		return i, nil
+	}
+	names := make([]string, len(net.Populations))
+	for i, pop := range net.Populations {
+		names[i] = pop.Name
+	}
+	return 0, p.errorf(resolve(n), path, "unknown population %s (allowed: %s)", quote(name), fmtAllowed(names))
+}
+
+// weightGen and delayGen give the weight and delay of each synapse; they
+// are called exactly once per synapse, in CSR order, which is what makes
+// uniform draws reproducible.
+type (
+	weightGen func(src, tgt int) int16
+	delayGen  func(src, tgt int) uint16
+)
+
+// synapses builds the projection's synapses from connect: and weights:, or
+// from a dense weight matrix.
+func (p *parser) synapses(m *mapping, from, to *ir.Population) (ir.Synapses, error) {
+	shape := matrixShape{rows: to.Size, cols: from.Size, rowPop: to.Name, colPop: from.Name}
+	if c := m.get("connect"); c != nil {
+		return p.patternSynapses(m, c, from, to, shape)
+	}
+	w, err := p.denseWeights(m.get("weights"), m.field("weights"), shape)
+	if err != nil {
+		return ir.Synapses{}, err
+	}
+	delay, err := p.delays(m.get("delays"), m.field("delays"), shape)
+	if err != nil {
+		return ir.Synapses{}, err
+	}
+	nonzero := 0
+	for _, v := range w.vals {
+		if v != 0 {
+			nonzero++
+		}
+	}
+	if int64(nonzero) > p.limits.maxSynapses {
+		return ir.Synapses{}, p.errorf(resolve(m.get("weights")), m.field("weights"), "%d synapses (allowed: at most %d per projection)", nonzero, p.limits.maxSynapses)
+	}
+	// Walk column by column: a column is a source's row of the CSR.
+	b := ir.NewRowBuilder(from.Size, nonzero)
+	for src := range w.cols {
+		for tgt := range w.rows {
+			if v := w.at(tgt, src); v != 0 {
+				b.Add(src, tgt, int16(v), delay(src, tgt))
+			}
+		}
+	}
+	return b.Finish(), nil
+}
+
+func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Population, shape matrixShape) (ir.Synapses, error) {
+	pt, capacity, err := p.pattern(c, m.field("connect"), from, to)
+	if err != nil {
+		return ir.Synapses{}, err
+	}
+	weight, err := p.patternWeights(m.get("weights"), m.field("weights"))
+	if err != nil {
+		return ir.Synapses{}, err
+	}
+	delay, err := p.delays(m.get("delays"), m.field("delays"), shape)
+	if err != nil {
+		return ir.Synapses{}, err
+	}
+	b := ir.NewRowBuilder(from.Size, int(capacity))
+	count, overflow := int64(0), false
+	pt.generate(from.Size, to.Size, func(src, tgt int) bool {
+		if count == p.limits.maxSynapses {
+			overflow = true
+			return false
+		}
+		count++
+		b.Add(src, tgt, weight(src, tgt), delay(src, tgt))
+		return true
+	})
+	if overflow {
+		return ir.Synapses{}, p.errorf(resolve(c), m.field("connect"), "%s made more than %d synapses (allowed: at most %d per projection)", pt.kind, p.limits.maxSynapses, p.limits.maxSynapses)
+	}
+	return b.Finish(), nil
+}
+
+// denseWeights reads a weight matrix, inline or from a file.
+func (p *parser) denseWeights(n *yaml.Node, path string, shape matrixShape) (*matrix, error) {
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return p.inlineMatrix(n, path, shape, weightSpec)
+	case yaml.MappingNode:
+		m, err := p.mapping(n, path, []string{"file"}, []string{"file"})
+		if err != nil {
+			return nil, err
+		}
+		return p.matrixFile(m.get("file"), m.field("file"), path, shape, weightSpec)
+	}
+	return nil, p.errorf(n, path, "%s without connect: does not say which synapses exist (allowed: a matrix, {file: ...}; or a number or {uniform: ...} together with connect:)", describe(n))
+}
+
+// patternWeights reads the weights of a generated pattern: one number, or
+// {uniform: {min, max, seed}}.
+func (p *parser) patternWeights(n *yaml.Node, path string) (weightGen, error) {
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return nil, p.errorf(n, path, "a matrix cannot be combined with connect: (a matrix already says which synapses exist; remove connect:, or give a number or {uniform: {min, max, seed}})")
+	case yaml.MappingNode:
+		m, err := p.mapping(n, path, []string{"uniform"}, []string{"uniform"})
+		if err != nil {
+			return nil, err
+		}
+		draw, err := p.uniform(m.get("uniform"), m.field("uniform"), weightSpec, streamWeights)
+		if err != nil {
+			return nil, err
+		}
+		return func(int, int) int16 { return int16(draw()) }, nil
+	}
+	w, err := p.integer(n, path, weightSpec)
+	if err != nil {
+		return nil, err
+	}
+	return func(int, int) int16 { return int16(w) }, nil
+}
+
+// delays reads delays: absent (1 step), one value, {uniform: ...}, or a
+// [to.size, from.size] matrix (inline or {file: ...}) from which each
+// synapse takes its entry.
+func (p *parser) delays(n *yaml.Node, path string, shape matrixShape) (delayGen, error) {
+	if n == nil {
+		return func(int, int) uint16 { return 1 }, nil
+	}
+	n = resolve(n)
+	var mat *matrix
+	var err error
+	switch n.Kind {
+	case yaml.SequenceNode:
+		mat, err = p.inlineMatrix(n, path, shape, delaySpec)
+	case yaml.MappingNode:
+		m, merr := p.mapping(n, path, []string{"file", "uniform"}, nil)
+		if merr != nil {
+			return nil, merr
+		}
+		if len(m.vals) != 1 {
+			return nil, p.errorf(n, path, "expected exactly one of file, uniform; found %d keys", len(m.vals))
+		}
+		if u := m.get("uniform"); u != nil {
+			draw, err := p.uniform(u, m.field("uniform"), delaySpec, streamDelays)
+			if err != nil {
+				return nil, err
+			}
+			return func(int, int) uint16 { return uint16(draw()) }, nil
+		}
+		mat, err = p.matrixFile(m.get("file"), m.field("file"), path, shape, delaySpec)
+	default:
+		d, derr := p.integer(n, path, delaySpec)
+		if derr != nil {
+			return nil, derr
+		}
+		return func(int, int) uint16 { return uint16(d) }, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func(src, tgt int) uint16 { return uint16(mat.at(tgt, src)) }, nil
+}
+
+// uniform reads {min, max, seed} and returns a generator of integers drawn
+// uniformly in [min, max] from its own stream.
+func (p *parser) uniform(n *yaml.Node, path string, spec intSpec, stream uint64) (func() int64, error) {
+	keys := []string{"min", "max", "seed"}
+	m, err := p.mapping(n, path, keys, keys)
+	if err != nil {
+		return nil, err
+	}
+	lo, err := p.integer(m.get("min"), m.field("min"), spec)
+	if err != nil {
+		return nil, err
+	}
+	hi, err := p.integer(m.get("max"), m.field("max"), spec)
+	if err != nil {
+		return nil, err
+	}
+	if lo > hi {
+		return nil, p.errorf(resolve(m.get("max")), m.field("max"), "max %d is below min %d (allowed: min <= max)", hi, lo)
+	}
+	seed, err := p.seed(m.get("seed"), m.field("seed"))
+	if err != nil {
+		return nil, err
+	}
+	r := newRNG(seed, stream)
+	return func() int64 { return r.between(lo, hi) }, nil
+}
