@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -213,24 +213,13 @@ func parseNPY(file []byte) (*npyArray, string) {
 	if msg := a.parseDescr(); msg != "" {
 		return nil, msg
 	}
-	// Compare the element count with the data without overflowing: stop
-	// multiplying as soon as the product exceeds what the data can hold.
-	limit := len(a.data) / a.width
-	count := 1
-	if slices.Contains(a.shape, 0) {
-		count = 0
-	}
+	// A header may claim any shape: multiply exactly before comparing.
+	need := big.NewInt(int64(a.width))
 	for _, d := range a.shape {
-		if count == 0 {
-			break
-		}
-		if d != 0 && count > limit/d {
-			return nil, fmt.Sprintf("shape %s needs more data than the file's %d bytes", a.shapeText(), len(a.data))
-		}
-		count *= d
+		need.Mul(need, big.NewInt(int64(d)))
 	}
-	if count*a.width != len(a.data) {
-		return nil, fmt.Sprintf("shape %s of %s needs %d bytes of data, the file has %d", a.shapeText(), a.descr, count*a.width, len(a.data))
+	if !need.IsInt64() || need.Int64() != int64(len(a.data)) {
+		return nil, fmt.Sprintf("shape %s of %s needs %s bytes of data, the file has %d", a.shapeText(), a.descr, need, len(a.data))
 	}
 	return a, ""
 }

@@ -181,12 +181,13 @@ func (p *parser) document(root *yaml.Node) (*ir.Network, error) {
 }
 
 func (p *parser) version(n *yaml.Node) error {
-	v, err := p.integer(n, "version", intSpec{min: math.MinInt64, max: math.MaxInt64})
-	if err != nil {
-		return err
-	}
-	if v != ir.FormatVersion {
-		return p.errorf(resolve(n), "version", "%d is not supported (allowed: %d)", v, ir.FormatVersion)
+	n = resolve(n)
+	v, text, msg := p.scalarInt(n, intSpec{min: ir.FormatVersion, max: ir.FormatVersion})
+	switch {
+	case msg != "":
+		return p.errorf(n, "version", "%s is not a version number (allowed: %d)", describe(n), ir.FormatVersion)
+	case v != ir.FormatVersion:
+		return p.errorf(n, "version", "%s is not supported (allowed: %d)", text, ir.FormatVersion)
 	}
 	return nil
 }
