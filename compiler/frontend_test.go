@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -71,6 +72,13 @@ func TestTestdataNPY(t *testing.T) {
 	got, err := os.ReadFile("testdata/weights.npy")
 	if err != nil || string(got) != string(want) {
 		t.Fatalf("testdata/weights.npy is stale (err %v): run go test ./compiler -run TestTestdataNPY -update", err)
+	}
+	du := encodeNPY(">u2", true, []int{4}, []float64{4095, 0, 1, 2})
+	if *update {
+		os.WriteFile("testdata/du.npy", du, 0o644)
+	}
+	if got, err := os.ReadFile("testdata/du.npy"); err != nil || string(got) != string(du) {
+		t.Fatalf("testdata/du.npy is stale (err %v): run go test ./compiler -run TestTestdataNPY -update", err)
 	}
 }
 
@@ -278,5 +286,18 @@ func TestFilePositions(t *testing.T) {
 	want := dir + `/w.csv:3:3: projections[0].weights[2][1]: "x" is not an integer (allowed: -32768..32767)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+// TestTestdataExamples parses every example in testdata; each must be valid.
+func TestTestdataExamples(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/*.yaml")
+	if len(paths) < 4 {
+		t.Fatalf("only %d examples", len(paths))
+	}
+	for _, p := range paths {
+		if _, err := ParseFile(p); err != nil {
+			t.Errorf("%v", err)
+		}
 	}
 }

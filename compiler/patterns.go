@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"math"
-	"slices"
 
 	"go.yaml.in/yaml/v3"
 
@@ -191,6 +190,7 @@ func generateFixedFanout(from, to, n int, seed uint64, emit emitFunc) {
 	r := newRNG(seed, streamConnect)
 	taken := make([]uint64, (to+63)/64) // one bit per target, cleared per source
 	chosen := make([]int32, 0, n)
+	sorter := newSampleSorter(n, to)
 	for s := range from {
 		chosen = chosen[:0]
 		for j := to - n; j < to; j++ {
@@ -201,14 +201,60 @@ func generateFixedFanout(from, to, n int, seed uint64, emit emitFunc) {
 			taken[t/64] |= 1 << (t % 64)
 			chosen = append(chosen, int32(t))
 		}
-		slices.Sort(chosen)
 		for _, t := range chosen {
 			taken[t/64] = 0
 		}
-		for _, t := range chosen {
+		for _, t := range sorter.sort(chosen) {
 			if !emit(s, int(t)) {
 				return
 			}
 		}
 	}
+}
+
+// sampleSorter sorts n distinct values drawn uniformly from [0, to) in
+// O(n) expected time, several times faster than a comparison sort (which
+// took most of the time of fixed_fanout): a counting sort by bucket
+// v*n/to puts every value among the few of its bucket, and an insertion
+// sort then fixes the order within buckets.
+type sampleSorter struct {
+	out    []int32
+	starts []int32
+	scale  uint64 // (n << 32) / to: bucket(v) = v*scale >> 32, monotonic and < n
+}
+
+func newSampleSorter(n, to int) *sampleSorter {
+	return &sampleSorter{
+		out:    make([]int32, n),
+		starts: make([]int32, n+1),
+		scale:  uint64(n) << 32 / uint64(to),
+	}
+}
+
+func (s *sampleSorter) bucket(v int32) uint64 { return uint64(v) * s.scale >> 32 }
+
+// sort returns vals in increasing order, in a buffer reused by the next call.
+func (s *sampleSorter) sort(vals []int32) []int32 {
+	starts := s.starts[:len(vals)+1]
+	clear(starts)
+	for _, v := range vals {
+		starts[s.bucket(v)+1]++
+	}
+	for i := 1; i < len(starts); i++ {
+		starts[i] += starts[i-1]
+	}
+	out := s.out[:len(vals)]
+	for _, v := range vals {
+		b := s.bucket(v)
+		out[starts[b]] = v
+		starts[b]++
+	}
+	for i := 1; i < len(out); i++ {
+		v, j := out[i], i
+		for ; j > 0 && out[j-1] > v; j-- {
+			out[j] = out[j-1]
+		}
+		out[j] = v
+	}
+	return out
 }
