@@ -218,9 +218,11 @@ var errorCases = []struct {
 
 	// Patterns.
 	{"unknown pattern", proj("connect: one2one, weights: 1"), nil,
-		`net.yaml:6:34: projections[0].connect: unknown pattern the string "one2one" (allowed: one_to_one, all_to_all, {random: {p, seed}}, {fixed_fanout: {n, seed}})`},
+		`net.yaml:6:34: projections[0].connect: unknown pattern "one2one" (allowed: one_to_one, all_to_all, {random: {p, seed}}, {fixed_fanout: {n, seed}})`},
 	{"one_to_one sizes", proj("connect: one_to_one, weights: 1"), nil,
 		`net.yaml:6:34: projections[0].connect: one_to_one needs populations of the same size ("in" has 3 neurons, "exc" has 4)`},
+	{"pattern not a string", proj("connect: 3, weights: 1"), nil,
+		`net.yaml:6:34: projections[0].connect: expected a pattern (allowed: one_to_one, all_to_all, {random: {p, seed}}, {fixed_fanout: {n, seed}}); found 3`},
 	{"two patterns", proj("connect: {random: {p: 1, seed: 1}, fixed_fanout: {n: 1, seed: 1}}, weights: 1"), nil,
 		`net.yaml:6:34: projections[0].connect: expected exactly one pattern, found 2 (allowed: one_to_one, all_to_all, {random: {p, seed}}, {fixed_fanout: {n, seed}})`},
 	{"random p 0", proj("connect: {random: {p: 0, seed: 1}}, weights: 1"), nil,

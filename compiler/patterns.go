@@ -47,8 +47,8 @@ func (p *parser) pattern(n *yaml.Node, path string, from, to *ir.Population) (*p
 	switch {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == tagStr && (n.Value == string(oneToOne) || n.Value == string(allToAll)):
 		pt.kind = patternKind(n.Value)
-	case n.Kind == yaml.ScalarNode:
-		return nil, 0, p.errorf(n, path, "unknown pattern %s (allowed: %s)", describe(n), patternsAllowed)
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == tagStr:
+		return nil, 0, p.errorf(n, path, "unknown pattern %s (allowed: %s)", quote(n.Value), patternsAllowed)
 	case n.Kind == yaml.MappingNode:
 		m, err := p.mapping(n, path, []string{string(random), string(fixedFanout)}, nil)
 		if err != nil {
