@@ -37,6 +37,7 @@ var errorCases = []struct {
 	{"duplicate key", "version: 1\nversion: 1\n", nil, `net.yaml:2:1: key "version" appears twice (first at line 1)`},
 	{"missing version", "populations: []\n", nil, `net.yaml:1:1: missing key "version"`},
 	{"version 2", "version: 2\npopulations: []\n", nil, `net.yaml:1:10: version: 2 is not supported (allowed: 1)`},
+	{"version 2 with new keys", "version: 2\ninputs: []\n", nil, `net.yaml:1:10: version: 2 is not supported (allowed: 1)`},
 	{"version string", "version: one\npopulations: []\n", nil, `net.yaml:1:10: version: the string "one" is not a version number (allowed: 1)`},
 	{"indentation", "version: 1\n  populations: []\n", nil, `net.yaml:2: YAML syntax error: mapping values are not allowed in this context`},
 	{"merge key", "version: 1\nbase: &b {size: 3}\npopulations: [{<<: *b, name: a, model: input}]\n", nil,
@@ -115,8 +116,7 @@ var errorCases = []struct {
 	{"param npy value", "version: 1\npopulations:\n  - {name: a, size: 3, model: lif, params: {vth: {file: vth.npy}}}\n",
 		map[string][]byte{"vth.npy": encodeNPY("<f8", false, []int{3}, []float64{1, 2.5, 3})},
 		`vth.npy: populations[0].params.vth[1]: 2.5 is not an integer (allowed: 0..131071)`},
-	{"unknown file type", "version: 1\npopulations:\n  - {name: a, size: 3, model: lif, params: {vth: {file: vth.txt}}}\n",
-		map[string][]byte{"vth.txt": []byte("1\n2\n3\n")},
+	{"unknown file type", "version: 1\npopulations:\n  - {name: a, size: 3, model: lif, params: {vth: {file: vth.txt}}}\n", nil,
 		`net.yaml:3:57: populations[0].params.vth.file: "vth.txt": unknown file type (allowed: .csv, .npy)`},
 
 	// Projections.
@@ -153,6 +153,8 @@ var errorCases = []struct {
 		`net.yaml:6:34: projections[0].weights: 5 without connect: does not say which synapses exist (allowed: a matrix, {file: ...}; or a number or {uniform: ...} together with connect:)`},
 	{"uniform without connect", proj("weights: {uniform: {min: 1, max: 2, seed: 3}}"), nil,
 		`net.yaml:6:35: projections[0].weights: unknown key "uniform" (allowed: file)`},
+	{"file name not a string", proj("weights: {file: [w.csv]}"), nil,
+		`net.yaml:6:41: projections[0].weights.file: expected a file name; found a list`},
 	{"weights file missing", proj("weights: {file: w.csv}"), nil,
 		`net.yaml:6:41: projections[0].weights.file: cannot read "w.csv": file does not exist`},
 	{"csv rows", proj("weights: {file: w.csv}"), map[string][]byte{"w.csv": []byte("1,2,3\n4,5,6\n")},

@@ -154,11 +154,15 @@ var topKeys = []string{"version", "timestep", "populations", "projections"}
 
 // document walks the top-level mapping.
 func (p *parser) document(root *yaml.Node) (*ir.Network, error) {
+	// The version comes first: a description of a later version should
+	// hear that, not that its new keys are unknown.
+	if v := lookup(root, "version"); v != nil {
+		if err := p.version(v); err != nil {
+			return nil, err
+		}
+	}
 	m, err := p.mapping(root, "", topKeys, []string{"version", "populations"})
 	if err != nil {
-		return nil, err
-	}
-	if err := p.version(m.get("version")); err != nil {
 		return nil, err
 	}
 	net := &ir.Network{Source: p.name}
@@ -331,29 +335,31 @@ func (p *parser) param(n *yaml.Node, path string, pop *ir.Population, spec intSp
 	return ir.Param{int32(v)}, nil
 }
 
-// load reads a file named in the description. display is the name to use
-// in messages: relative to the description's directory, like ParseFile.
-func (p *parser) load(n *yaml.Node, path string) (data []byte, display string, err error) {
+// arrayFile reads a file named by {file: path} in the description. kind
+// is ".csv" or ".npy"; display is the name to use in messages: relative to
+// the description's directory, as ParseFile resolves it.
+func (p *parser) arrayFile(n *yaml.Node, path string) (data []byte, kind, display string, err error) {
 	ref, err := p.str(n, path, "a file name")
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	n = resolve(n)
-	if ref == "" {
-		return nil, "", p.errorf(n, path, "the file name is empty")
+	switch kind = strings.ToLower(filepath.Ext(ref)); {
+	case ref == "":
+		return nil, "", "", p.errorf(n, path, "the file name is empty")
+	case kind != ".csv" && kind != ".npy":
+		return nil, "", "", p.errorf(n, path, "%s: unknown file type (allowed: .csv, .npy)", quote(ref))
+	case p.readFile == nil:
+		return nil, "", "", p.errorf(n, path, "cannot read %s: this description was given without a way to read files", quote(ref))
 	}
-	if p.readFile == nil {
-		return nil, "", p.errorf(n, path, "cannot read %s: this description was given without a way to read files", quote(ref))
-	}
-	data, err = p.readFile(ref)
-	if err != nil {
-		return nil, "", p.errorf(n, path, "cannot read %s: %s", quote(ref), ioReason(err))
+	if data, err = p.readFile(ref); err != nil {
+		return nil, "", "", p.errorf(n, path, "cannot read %s: %s", quote(ref), ioReason(err))
 	}
 	display = ref
 	if !filepath.IsAbs(ref) {
 		display = filepath.Join(filepath.Dir(p.name), ref)
 	}
-	return data, display, nil
+	return data, kind, display, nil
 }
 
 // ioReason is an I/O error without the path, which the message already names.
@@ -365,24 +371,10 @@ func ioReason(err error) string {
 	return err.Error()
 }
 
-// fileKind tells the array format from the file name.
-func (p *parser) fileKind(n *yaml.Node, path string) (string, error) {
-	n = resolve(n)
-	switch ext := strings.ToLower(filepath.Ext(n.Value)); ext {
-	case ".csv", ".npy":
-		return ext, nil
-	}
-	return "", p.errorf(n, path, "%s: unknown file type (allowed: .csv, .npy)", quote(n.Value))
-}
-
 // vectorFile reads one value per neuron from a CSV or .npy file; field is
 // the parameter's path, for messages about values.
 func (p *parser) vectorFile(n *yaml.Node, path, field string, pop *ir.Population, spec intSpec) (ir.Param, error) {
-	data, display, err := p.load(n, path)
-	if err != nil {
-		return nil, err
-	}
-	kind, err := p.fileKind(n, path)
+	data, kind, display, err := p.arrayFile(n, path)
 	if err != nil {
 		return nil, err
 	}
@@ -397,11 +389,7 @@ func (p *parser) vectorFile(n *yaml.Node, path, field string, pop *ir.Population
 
 // matrixFile reads a [to.size, from.size] matrix from a CSV or .npy file.
 func (p *parser) matrixFile(n *yaml.Node, path, field string, shape matrixShape, spec intSpec) (*matrix, error) {
-	data, display, err := p.load(n, path)
-	if err != nil {
-		return nil, err
-	}
-	kind, err := p.fileKind(n, path)
+	data, kind, display, err := p.arrayFile(n, path)
 	if err != nil {
 		return nil, err
 	}

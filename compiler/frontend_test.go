@@ -301,3 +301,18 @@ func TestTestdataExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberForms checks the integer spellings docs/format.md promises.
+func TestNumberForms(t *testing.T) {
+	src := `version: 1.0
+timestep: 0.5 ms
+populations:
+  - {name: a, size: 0x4, model: lif, params: {vth: 1_000, du: 1e3, dv: 0o17, refractory: "1 ms", bias_mant: -0x10}}
+`
+	net := mustParse(t, src, nil)
+	lif := net.Populations[0].LIF
+	got := []int32{int32(net.Populations[0].Size), lif.Vth[0], lif.Du[0], lif.Dv[0], lif.Refractory[0], lif.BiasMant[0]}
+	if want := []int32{4, 1000, 1000, 15, 2, -16}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

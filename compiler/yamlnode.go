@@ -128,6 +128,21 @@ func (p *parser) mapping(n *yaml.Node, path string, allowed, required []string) 
 	return m, nil
 }
 
+// lookup returns the value of key in mapping n without checking anything
+// else, or nil.
+func lookup(n *yaml.Node, key string) *yaml.Node {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := resolve(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
 // list checks that n is a list and returns its items (not yet resolved).
 func (p *parser) list(n *yaml.Node, path, what string) ([]*yaml.Node, error) {
 	n = resolve(n)
