@@ -316,3 +316,21 @@ populations:
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestAliases: anchors and aliases may share values between populations.
+func TestAliases(t *testing.T) {
+	src := `version: 1
+populations:
+  - {name: a, size: 2, model: lif, params: &lif {vth: 10, du: 5}}
+  - {name: b, size: 2, model: lif, params: *lif}
+projections:
+  - {from: a, to: b, connect: one_to_one, weights: &w 7, delays: *w}
+`
+	net := mustParse(t, src, nil)
+	if !reflect.DeepEqual(net.Populations[0].LIF, net.Populations[1].LIF) {
+		t.Errorf("params differ: %+v, %+v", net.Populations[0].LIF, net.Populations[1].LIF)
+	}
+	if syn := net.Projections[0].Syn; syn.Weight[0] != 7 || syn.Delay[0] != 7 {
+		t.Errorf("got %+v", syn)
+	}
+}
