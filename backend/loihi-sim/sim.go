@@ -143,12 +143,8 @@ func buildOutgoing(net *ir.Network) outgoing {
 		target:     make([]int32, 0, total),
 		increment:  make([]int32, 0, total),
 	}
-	type syn struct {
-		delay     uint16
-		target    int32
-		increment int32
-	}
-	var row []syn
+	var row, sorted []syn
+	var count []int
 	for k, p := range net.Populations {
 		off := net.Offset(k)
 		var projs []*ir.Projection
@@ -167,7 +163,7 @@ func buildOutgoing(net *ir.Network) outgoing {
 					row = append(row, syn{pr.Syn.Delay[i], toOff + pr.Syn.Target[i], Increment(w, pr.WeightExp)})
 				}
 			}
-			slices.SortStableFunc(row, func(a, b syn) int { return int(a.delay) - int(b.delay) })
+			row, sorted, count = sortByDelay(row, sorted, count)
 			for i, e := range row {
 				if i > 0 && row[i-1].delay != e.delay {
 					o.group = append(o.group, synGroup{int64(row[i-1].delay), int64(len(o.target))})
@@ -182,6 +178,47 @@ func buildOutgoing(net *ir.Network) outgoing {
 		}
 	}
 	return o
+}
+
+type syn struct {
+	delay     uint16
+	target    int32
+	increment int32
+}
+
+// sortByDelay sorts a source's synapses by delay, keeping the order of
+// equal delays (a counting sort when the delays span a small range). It
+// returns the sorted row and the buffers for reuse.
+func sortByDelay(row, buf []syn, count []int) (sorted, spare []syn, counts []int) {
+	if len(row) < 2 {
+		return row, buf, count
+	}
+	lo, hi := row[0].delay, row[0].delay
+	for _, e := range row[1:] {
+		lo, hi = min(lo, e.delay), max(hi, e.delay)
+	}
+	span := int(hi-lo) + 1
+	if span == 1 {
+		return row, buf, count
+	}
+	if span > 4*len(row)+64 {
+		slices.SortStableFunc(row, func(a, b syn) int { return int(a.delay) - int(b.delay) })
+		return row, buf, count
+	}
+	count = append(count[:0], make([]int, span+1)...)
+	for _, e := range row {
+		count[int(e.delay-lo)+1]++
+	}
+	for i := 1; i <= span; i++ {
+		count[i] += count[i-1]
+	}
+	buf = append(buf[:0], row...)
+	for _, e := range row {
+		k := int(e.delay - lo)
+		buf[count[k]] = e
+		count[k]++
+	}
+	return buf, row, count
 }
 
 // Step runs one step. inputs lists the input-population neurons (global

@@ -335,3 +335,25 @@ func TestInputSpikeIntoLIFPanics(t *testing.T) {
 	}()
 	s.Step([]int32{1})
 }
+
+// sortByDelay equals a stable sort by delay, for narrow and wide delay spans.
+func TestSortByDelay(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	var buf []syn
+	var count []int
+	for range 500 {
+		n := r.IntN(40)
+		maxD := 1 + r.IntN(3000)
+		row := make([]syn, n)
+		for i := range row {
+			row[i] = syn{delay: uint16(1 + r.IntN(maxD)), target: int32(i), increment: r.Int32()}
+		}
+		want := slices.Clone(row)
+		slices.SortStableFunc(want, func(a, b syn) int { return int(a.delay) - int(b.delay) })
+		var got []syn
+		got, buf, count = sortByDelay(row, buf, count)
+		if !slices.Equal(got, want) {
+			t.Fatalf("sortByDelay(%v) = %v, want %v", row, got, want)
+		}
+	}
+}

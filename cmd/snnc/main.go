@@ -72,6 +72,7 @@ FPGA hardware, with one integer model that every stage agrees on exactly.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	addProfiling(root)
 	root.AddCommand(newCheckCommand(), newCompileCommand(), newSimulateCommand(), newVersionCommand())
 	return root
 }

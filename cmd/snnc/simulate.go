@@ -198,7 +198,7 @@ func newProgress(stderr io.Writer, steps int, quiet bool) *progressbar.ProgressB
 
 func writeSummary(w io.Writer, path string, net *ir.Network, st loihisim.Stats, elapsed time.Duration) {
 	sec := elapsed.Seconds()
-	fmt.Fprintf(w, "snnc: simulated %d steps of %s in %.3f s\n", st.Steps, path, sec)
+	fmt.Fprintf(w, "snnc: simulated %d steps of %s in %s\n", st.Steps, path, elapsed.Round(time.Microsecond))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "population\tmodel\tneurons\tspikes\tspikes/neuron/step\t")
 	for k, p := range net.Populations {
