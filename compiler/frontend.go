@@ -122,14 +122,14 @@ func (p *parser) decode(data []byte) (root *yaml.Node, err error) {
 		if err == io.EOF {
 			return nil, newError(ir.Pos{File: p.name, Line: 1, Col: 1}, "", "the description is empty (expected a mapping with version: 1 and populations)")
 		}
-		return nil, p.syntaxError(err)
+		return nil, p.syntaxError(err, data)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
 		return nil, p.errorf(&next, "", "a second YAML document (allowed: one document per description)")
 	case err != io.EOF:
-		return nil, p.syntaxError(err)
+		return nil, p.syntaxError(err, data)
 	}
 	if len(doc.Content) != 1 {
 		return nil, newError(ir.Pos{File: p.name, Line: 1, Col: 1}, "", "the description is empty (expected a mapping with version: 1 and populations)")
@@ -140,14 +140,87 @@ func (p *parser) decode(data []byte) (root *yaml.Node, err error) {
 	return doc.Content[0], nil
 }
 
-func (p *parser) syntaxError(err error) *Error {
+func (p *parser) syntaxError(err error, data []byte) *Error {
 	pos := ir.Pos{File: p.name}
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
+	// The YAML library numbers lines from 1 for its scanner's errors but
+	// from 0 for its parser's (and then leaves out line 0): correct those.
+	if context, ok := yamlParserErrors[msg]; ok {
+		pos.Line++
+		msg += context
+	}
+	if pos.Line > 0 {
+		pos.Col = guessColumn(data, pos.Line, msg)
+	}
 	return newError(pos, "", "YAML syntax error: %s", msg)
+}
+
+// guessColumn finds the column of a syntax error on a line, since the YAML
+// library reports only the line: an unclosed bracket for unclosed flow
+// collections, a character that cannot start a token, else the first
+// character that is not blank.
+func guessColumn(data []byte, line int, msg string) int {
+	lines := bytes.Split(data, []byte("\n"))
+	if line > len(lines) {
+		return 1
+	}
+	text := lines[line-1]
+	firstText := bytes.IndexFunc(text, func(r rune) bool { return r != ' ' && r != '\t' }) + 1
+	switch {
+	case strings.HasPrefix(msg, "did not find expected ',' or"):
+		var open []int // columns of brackets not yet closed
+		var quote byte
+	scan:
+		for i, c := range text {
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '#' && (i == 0 || text[i-1] == ' '):
+				break scan
+			case c == '[' || c == '{':
+				open = append(open, i+1)
+			case (c == ']' || c == '}') && len(open) > 0:
+				open = open[:len(open)-1]
+			}
+		}
+		if len(open) > 0 {
+			return open[len(open)-1]
+		}
+	case strings.Contains(msg, "tab character"):
+		if i := bytes.IndexByte(text, '\t'); i >= 0 {
+			return i + 1
+		}
+	case strings.Contains(msg, "cannot start any token"):
+		if i := bytes.IndexAny(text, "@`\t"); i >= 0 {
+			return i + 1
+		}
+	}
+	return max(firstText, 1)
+}
+
+// yamlParserErrors are the messages of the YAML library's parser, with
+// what the line it reports points at: for unclosed collections, the line
+// where the collection starts, not where the problem was found.
+var yamlParserErrors = map[string]string{
+	"did not find expected ',' or ']'":       " (a flow sequence [ starting here is not closed)",
+	"did not find expected ',' or '}'":       " (a flow mapping { starting here is not closed)",
+	"did not find expected '-' indicator":    " (in the block sequence starting here)",
+	"did not find expected key":              " (in the block mapping starting here)",
+	"did not find expected node content":     "",
+	"did not find expected <document start>": "",
+	"did not find expected <stream-start>":   "",
+	"found duplicate %TAG directive":         "",
+	"found duplicate %YAML directive":        "",
+	"found incompatible YAML document":       "",
+	"found undefined tag handle":             "",
 }
 
 var topKeys = []string{"version", "timestep", "populations", "projections"}

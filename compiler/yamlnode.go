@@ -122,7 +122,7 @@ func (p *parser) mapping(n *yaml.Node, path string, allowed, required []string) 
 	}
 	for _, r := range required {
 		if _, ok := m.vals[r]; !ok {
-			return nil, p.errorf(n, path, "missing key %s", quote(r))
+			return nil, p.errorf(n, path, "missing key %s (required: %s)", quote(r), strings.Join(required, ", "))
 		}
 	}
 	return m, nil

@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, oneLine(err.Error()))
 		return exitUserError
-	case errors.As(err, new(*usageError)):
+	case errors.As(err, new(*usageError)), strings.HasPrefix(err.Error(), "unknown command"):
 		fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", cmd.CommandPath(), oneLine(err.Error()), cmd.CommandPath())
 		return exitUserError
 	}
