@@ -78,9 +78,9 @@ func TestSimulateFiles(t *testing.T) {
 0,exc,0,0,0
 0,exc,1,0,0
 1,exc,0,640,640
-1,exc,1,320,320
+1,exc,1,256,256
 2,exc,0,575,1182
-2,exc,1,287,591
+2,exc,1,230,473
 3,exc,0,517,1639
 3,exc,1,206,655
 `
