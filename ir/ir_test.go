@@ -68,9 +68,9 @@ func TestRowBuilderRejectsDisorder(t *testing.T) {
 // Validate catches every broken invariant it promises to.
 func TestValidateCatches(t *testing.T) {
 	tests := []struct {
-		name  string
-		break_ func(*Network)
-		want  string
+		name   string
+		mutate func(*Network)
+		want   string
 	}{
 		{"duplicate name", func(n *Network) { n.Populations[1].Name = "in" }, `declared twice`},
 		{"size", func(n *Network) { n.Populations[0].Size = 0 }, "size 0"},
@@ -87,7 +87,7 @@ func TestValidateCatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		n := smallNet(t)
-		tt.break_(n)
+		tt.mutate(n)
 		err := n.Validate()
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Validate() = %v, want %q", tt.name, err, tt.want)
