@@ -120,7 +120,7 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 				return err
 			}
 		}
-		if bar != nil && t%256 == 255 {
+		if bar != nil && t%64 == 63 {
 			bar.Set(t + 1)
 		}
 	}
@@ -179,14 +179,15 @@ func writeTrace(w *spikes.Writer, sim *loihisim.Sim, net *ir.Network, t int) err
 	return nil
 }
 
-// newProgress returns a progress bar on a terminal for long runs, else nil.
+// newProgress returns a progress bar for a run on a terminal, or nil. The
+// bar stays invisible for the first second, so short runs print nothing.
 func newProgress(stderr io.Writer, steps int, quiet bool) *progressbar.ProgressBar {
 	f, ok := stderr.(*os.File)
-	if quiet || !ok || !term.IsTerminal(int(f.Fd())) || steps < 10000 {
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
 	return progressbar.NewOptions(steps,
-		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetWriter(&laterWriter{w: stderr, from: time.Now().Add(time.Second)}),
 		progressbar.OptionSetDescription("simulating"),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetItsString("steps"),
@@ -194,6 +195,19 @@ func newProgress(stderr io.Writer, steps int, quiet bool) *progressbar.ProgressB
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 	)
+}
+
+// laterWriter drops what is written to it before a time.
+type laterWriter struct {
+	w    io.Writer
+	from time.Time
+}
+
+func (l *laterWriter) Write(p []byte) (int, error) {
+	if time.Now().Before(l.from) {
+		return len(p), nil
+	}
+	return l.w.Write(p)
 }
 
 func writeSummary(w io.Writer, path string, net *ir.Network, st loihisim.Stats, elapsed time.Duration) {
