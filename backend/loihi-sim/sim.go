@@ -4,19 +4,23 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/snnc/snnc/ir"
 )
 
 // Sim simulates a network step by step, without any core limits.
 //
-// Synapses are event driven: when a neuron spikes at step t, each of its
-// synapses adds its increment to its target's input for step t+d. Inputs
-// for the next R steps live in a ring of R dense accumulators (R a power of
-// two, at most RingBytes of memory); a synapse with a longer delay sends an
-// event into a calendar queue indexed by arrival step instead. Memory thus
-// grows with the number of long-delay events in flight, never with the
-// longest delay times the number of neurons.
+// Synapses are event driven. A neuron's synapses are grouped by delay.
+// When it spikes at step t, its groups with short delays d are added at
+// once into the input accumulator of step t+d, one of a ring of R (R a
+// power of two, at most ringBudget bytes). Groups with longer delays are
+// deferred: a pending entry (the neuron and its next group) waits in a
+// calendar until step t+d, when the group is added into that step's
+// accumulator and the entry moves on to the next group. Long delays thus
+// cost one 8-byte entry per spike in flight: memory grows neither with the
+// longest delay times the number of neurons nor with the synaptic events in
+// flight. Short delays keep each spike's synapses in one sequential read.
 type Sim struct {
 	net  *ir.Network
 	step int
@@ -29,47 +33,63 @@ type Sim struct {
 
 	out outgoing
 
-	ring     [][]int32 // ring[t & ringMask][neuron]: input arriving at step t
+	ring     [][]int32 // ring[t & ringMask][neuron]: input arriving at step t, modulo 2^32
 	ringMask int
-	far      [][]farEvent // far[t & farMask]: events arriving at step t
-	farMask  int
+	calendar []*chunk // calendar[t & calMask]: long-delay groups due at step t
+	calMask  int
+	free     *chunk // chunks not in use
 
 	spikes []int32
 	stats  Stats
 }
 
+// pending is a spike waiting for the delivery of a group: the index of the
+// group's first synapse.
+type pending uint32
+
+// chunk is a piece of a calendar bucket. Buckets are lists of chunks from
+// one free list, so memory follows the entries in flight, not the sum of
+// every bucket's busiest step.
+type chunk struct {
+	n    int
+	e    [1020]pending
+	next *chunk
+}
+
 type span struct{ lo, hi int }
 
 // outgoing holds every neuron's synapses, all projections merged, sorted by
-// source, then delay, then target: the synapses of source s with one delay
-// form a group, delivered into one slot of the ring.
+// source, then delay, then target. The synapses of one source with one
+// delay form a group, delivered on one step; a spike walks its source's
+// groups in order of delay, so delivery needs only a synapse index.
 type outgoing struct {
-	groupStart []int64 // groups of source s: group[groupStart[s]:groupStart[s+1]]
-	group      []synGroup
-	target     []int32 // global neuron index
-	increment  []int32 // Increment(PrepareWeight(w)), per synapse
+	rowStart []int64 // synapses of source s: synapse[rowStart[s]:rowStart[s+1]]
+	synapse  []synapse
 }
 
-type synGroup struct {
-	delay int64
-	end   int64 // synapses of the group end here; they start where the previous group ended
+// synapse is one synapse as the simulator delivers it, in 12 bytes: all a
+// delivery reads sits in one place.
+type synapse struct {
+	target    int32 // global neuron index
+	increment int32 // Increment(PrepareWeight(w))
+	delay     uint16
+	last      bool // the last synapse of its source
 }
-
-type farEvent struct{ target, increment int32 }
 
 // Stats counts what happened in a simulation.
 type Stats struct {
 	Steps int
-	// SynapticEvents counts synapses that carried a spike (delivered or in flight).
+	// SynapticEvents counts spikes sent through synapses (delivered, or
+	// waiting for their delay).
 	SynapticEvents int64
 	// Spikes counts spikes per population, input populations included.
 	Spikes []int64
 }
 
-// Options tune the simulator's memory; the zero value is a good default.
+// Options tune the simulator's memory; the zero value is the default.
+// No option changes results.
 type Options struct {
-	// RingBytes bounds the dense input ring (default 64 MiB). Delays the
-	// ring cannot hold go through the calendar queue; results do not change.
+	// RingBytes bounds the ring of input accumulators (default 64 MiB).
 	RingBytes int
 }
 
@@ -81,6 +101,9 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 		return nil, fmt.Errorf("loihisim: invalid network: %w", err)
 	}
 	n := net.Neurons()
+	if len(net.Projections) > 0 && net.Synapses() >= 1<<32 {
+		return nil, fmt.Errorf("loihisim: %d synapses; the simulator holds at most 2^32", net.Synapses())
+	}
 	s := &Sim{
 		net:     net,
 		neurons: make([]Neuron, n),
@@ -89,8 +112,8 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 		pop:     make([]int32, n),
 	}
 	s.stats.Spikes = make([]int64, len(net.Populations))
+	off := 0
 	for k, p := range net.Populations {
-		off := net.Offset(k)
 		for i := range p.Size {
 			s.pop[off+i] = int32(k)
 		}
@@ -98,21 +121,45 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 			for i := range p.Size {
 				s.isInput[off+i] = true
 			}
-			continue
+		} else {
+			s.lif = append(s.lif, span{off, off + p.Size})
+			lp := p.LIF
+			for i := range p.Size {
+				s.config[off+i] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i))
+				s.neurons[off+i] = Neuron{U: lp.U.At(i), V: lp.V.At(i)}
+			}
 		}
-		s.lif = append(s.lif, span{off, off + p.Size})
-		lp := p.LIF
-		for i := range p.Size {
-			s.config[off+i] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i))
-			s.neurons[off+i] = Neuron{U: lp.U.At(i), V: lp.V.At(i)}
-		}
+		off += p.Size
 	}
 	s.out = buildOutgoing(net)
 
-	maxDelay := 1
-	for i := range net.Projections {
-		maxDelay = max(maxDelay, net.Projections[i].Syn.MaxDelay())
+	maxDelay := maxDelayOf(net)
+	slots := ringSlots(maxDelay, n, opt)
+	s.ring = make([][]int32, slots)
+	for i := range s.ring {
+		s.ring[i] = make([]int32, n)
 	}
+	s.ringMask = slots - 1
+	// The groups of one neuron have distinct delays, so an entry moves at
+	// most maxDelay steps ahead and never lands in the bucket being read.
+	s.calendar = make([]*chunk, ceilPow2(maxDelay+1))
+	s.calMask = len(s.calendar) - 1
+	return s, nil
+}
+
+func ceilPow2(x int) int { return 1 << bits.Len(uint(x-1)) }
+
+func maxDelayOf(net *ir.Network) int {
+	d := 1
+	for i := range net.Projections {
+		d = max(d, net.Projections[i].Syn.MaxDelay())
+	}
+	return d
+}
+
+// ringSlots is the number of input accumulators: enough for the longest
+// delay, halved until n neurons' worth fit the budget.
+func ringSlots(maxDelay, n int, opt Options) int {
 	budget := opt.RingBytes
 	if budget == 0 {
 		budget = defaultRingBytes
@@ -121,32 +168,28 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 	for slots > 1 && slots*max(n, 1)*4 > budget {
 		slots /= 2
 	}
-	s.ring = make([][]int32, slots)
-	for i := range s.ring {
-		s.ring[i] = make([]int32, n)
-	}
-	s.ringMask = slots - 1
-	if maxDelay > slots {
-		s.far = make([][]farEvent, ceilPow2(maxDelay+1))
-		s.farMask = len(s.far) - 1
-	}
-	return s, nil
+	return slots
 }
 
-func ceilPow2(x int) int { return 1 << bits.Len(uint(x-1)) }
+// EstimateBytes is the memory New will allocate for net, not counting the
+// calendar of long-delay spikes in flight (8 bytes per spike in flight).
+func EstimateBytes(net *ir.Network, opt Options) int64 {
+	n := int64(net.Neurons())
+	perNeuron := int64(unsafe.Sizeof(Neuron{})+unsafe.Sizeof(NeuronConfig{})) + 1 + 4 + 8 // + isInput, pop, rowStart
+	ring := int64(ringSlots(maxDelayOf(net), int(n), opt)) * 4
+	return n*(perNeuron+ring) + net.Synapses()*int64(unsafe.Sizeof(synapse{}))
+}
 
 func buildOutgoing(net *ir.Network) outgoing {
 	n := net.Neurons()
-	total := net.Synapses()
 	o := outgoing{
-		groupStart: make([]int64, n+1),
-		target:     make([]int32, 0, total),
-		increment:  make([]int32, 0, total),
+		rowStart: make([]int64, n+1),
+		synapse:  make([]synapse, 0, net.Synapses()),
 	}
-	var row, sorted []syn
+	var row, spare []synapse
 	var count []int
+	off := 0
 	for k, p := range net.Populations {
-		off := net.Offset(k)
 		var projs []*ir.Projection
 		for i := range net.Projections {
 			if pr := &net.Projections[i]; pr.From == k {
@@ -160,36 +203,25 @@ func buildOutgoing(net *ir.Network) outgoing {
 				lo, hi := pr.Syn.Row(src)
 				for i := lo; i < hi; i++ {
 					w := PrepareWeight(int32(pr.Syn.Weight[i]), pr.SignMode, pr.WeightBits)
-					row = append(row, syn{pr.Syn.Delay[i], toOff + pr.Syn.Target[i], Increment(w, pr.WeightExp)})
+					row = append(row, synapse{target: toOff + pr.Syn.Target[i], increment: Increment(w, pr.WeightExp), delay: pr.Syn.Delay[i]})
 				}
 			}
-			row, sorted, count = sortByDelay(row, sorted, count)
-			for i, e := range row {
-				if i > 0 && row[i-1].delay != e.delay {
-					o.group = append(o.group, synGroup{int64(row[i-1].delay), int64(len(o.target))})
-				}
-				o.target = append(o.target, e.target)
-				o.increment = append(o.increment, e.increment)
-			}
+			row, spare, count = sortByDelay(row, spare, count)
 			if len(row) > 0 {
-				o.group = append(o.group, synGroup{int64(row[len(row)-1].delay), int64(len(o.target))})
+				row[len(row)-1].last = true
 			}
-			o.groupStart[off+src+1] = int64(len(o.group))
+			o.synapse = append(o.synapse, row...)
+			o.rowStart[off+src+1] = int64(len(o.synapse))
 		}
+		off += p.Size
 	}
 	return o
-}
-
-type syn struct {
-	delay     uint16
-	target    int32
-	increment int32
 }
 
 // sortByDelay sorts a source's synapses by delay, keeping the order of
 // equal delays (a counting sort when the delays span a small range). It
 // returns the sorted row and the buffers for reuse.
-func sortByDelay(row, buf []syn, count []int) (sorted, spare []syn, counts []int) {
+func sortByDelay(row, buf []synapse, count []int) (sorted, spare []synapse, counts []int) {
 	if len(row) < 2 {
 		return row, buf, count
 	}
@@ -202,10 +234,14 @@ func sortByDelay(row, buf []syn, count []int) (sorted, spare []syn, counts []int
 		return row, buf, count
 	}
 	if span > 4*len(row)+64 {
-		slices.SortStableFunc(row, func(a, b syn) int { return int(a.delay) - int(b.delay) })
+		slices.SortStableFunc(row, func(a, b synapse) int { return int(a.delay) - int(b.delay) })
 		return row, buf, count
 	}
-	count = append(count[:0], make([]int, span+1)...)
+	if cap(count) < span+1 {
+		count = make([]int, span+1)
+	}
+	count = count[:span+1]
+	clear(count)
 	for _, e := range row {
 		count[int(e.delay-lo)+1]++
 	}
@@ -226,76 +262,99 @@ func sortByDelay(row, buf []syn, count []int) (sorted, spare []syn, counts []int
 // in increasing global index, valid until the next call.
 func (s *Sim) Step(inputs []int32) []int32 {
 	t := s.step
-	acc := s.ring[t&s.ringMask]
-	if s.far != nil {
-		bucket := s.far[t&s.farMask]
-		for _, e := range bucket {
-			acc[e.target] += e.increment
-		}
-		s.far[t&s.farMask] = bucket[:0]
-	}
+	input := s.ring[t&s.ringMask]
+	s.deliverDeferred(t, input)
 
 	s.spikes = s.spikes[:0]
 	for _, r := range s.lif {
 		for i := r.lo; i < r.hi; i++ {
-			if s.config[i].Update(&s.neurons[i], acc[i]) {
+			if s.config[i].Update(&s.neurons[i], input[i]) {
 				s.spikes = append(s.spikes, int32(i))
 			}
 		}
 	}
-	clear(acc)
+	clear(input)
 
 	for _, src := range inputs {
 		if int(src) >= len(s.isInput) || !s.isInput[src] {
 			panic(fmt.Sprintf("loihisim: input spike for neuron %d, which is not an input neuron", src))
 		}
-		s.deliver(int(src), t)
+		s.send(src, t)
 	}
 	for _, src := range s.spikes {
-		s.deliver(int(src), t)
+		s.send(src, t)
 	}
 	s.step++
 	s.stats.Steps++
 	return s.spikes
 }
 
-// deliver sends a spike of neuron src at step t through its synapses.
-func (s *Sim) deliver(src, t int) {
+// send delivers a spike of neuron src at step t: the groups whose delays
+// the ring holds now, and the first longer group to the calendar.
+func (s *Sim) send(src int32, t int) {
 	s.stats.Spikes[s.pop[src]]++
 	o := &s.out
-	lo := o.groupStart[src]
-	hi := o.groupStart[src+1]
-	if lo == hi {
-		return
-	}
-	begin := int64(0)
-	if lo > 0 {
-		begin = o.group[lo-1].end
-	}
-	slots := int64(len(s.ring))
-	for _, g := range o.group[lo:hi] {
-		tgt := o.target[begin:g.end]
-		inc := o.increment[begin:g.end]
-		s.stats.SynapticEvents += g.end - begin
-		if g.delay <= slots {
-			acc := s.ring[(int64(t)+g.delay)&int64(s.ringMask)]
-			for i, n := range tgt {
-				acc[n] += inc[i]
-			}
-		} else {
-			slot := (int64(t) + g.delay) & int64(s.farMask)
-			bucket := s.far[slot]
-			for i, n := range tgt {
-				bucket = append(bucket, farEvent{n, inc[i]})
-			}
-			s.far[slot] = bucket
+	begin, end := o.rowStart[src], o.rowStart[src+1]
+	slots := uint16(min(len(s.ring), 1<<16-1))
+	syns := o.synapse[:end]
+	for i := begin; i < end; {
+		d := syns[i].delay
+		if d > slots {
+			s.schedule(t+int(d), pending(i))
+			break
 		}
-		begin = g.end
+		acc := s.ring[(t+int(d))&s.ringMask]
+		for ; i < end && syns[i].delay == d; i++ {
+			acc[syns[i].target] += syns[i].increment
+		}
 	}
+	s.stats.SynapticEvents += end - begin
 }
 
-// T returns the number of steps run so far: the next step's index.
-func (s *Sim) T() int { return s.step }
+func (s *Sim) schedule(step int, p pending) {
+	b := &s.calendar[step&s.calMask]
+	c := *b
+	if c == nil || c.n == len(c.e) {
+		c = s.free
+		if c == nil {
+			c = new(chunk)
+		} else {
+			s.free = c.next
+		}
+		c.next, c.n = *b, 0
+		*b = c
+	}
+	c.e[c.n] = p
+	c.n++
+}
+
+// deliverDeferred adds the long-delay groups due at step t into input and
+// schedules each spike's next group.
+func (s *Sim) deliverDeferred(t int, input []int32) {
+	syns := s.out.synapse
+	b := &s.calendar[t&s.calMask]
+	for c := *b; c != nil; {
+		for _, p := range c.e[:c.n] {
+			i := int(p)
+			d := syns[i].delay
+			for {
+				input[syns[i].target] += syns[i].increment
+				if syns[i].last {
+					break
+				}
+				i++
+				if syns[i].delay != d {
+					s.schedule(t+int(syns[i].delay-d), pending(i))
+					break
+				}
+			}
+		}
+		done := c
+		c = c.next
+		done.next, s.free = s.free, done
+	}
+	*b = nil
+}
 
 // State returns neuron i's current, voltage and remaining refractory steps
 // (all zero for input neurons).
@@ -307,9 +366,3 @@ func (s *Sim) Stats() Stats {
 	st.Spikes = slices.Clone(st.Spikes)
 	return st
 }
-
-// Network returns the simulated network.
-func (s *Sim) Network() *ir.Network { return s.net }
-
-// Population returns the population of global neuron i.
-func (s *Sim) Population(i int) int { return int(s.pop[i]) }

@@ -3,6 +3,7 @@ package loihisim
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // One spike through a synapse of delay d arrives exactly d steps later, for
-// every d up to 1024, through the dense ring and through the calendar queue.
+// every d up to 1024: one source with 1024 delay groups, delivered from the
+// ring and from the calendar (a small ring defers all but the shortest).
 func TestDelayArrivesExactly(t *testing.T) {
 	const maxD = 1024
 	var syns []ir.Synapse
@@ -20,25 +22,26 @@ func TestDelayArrivesExactly(t *testing.T) {
 	// du = dv = 4095: a neuron sees only this step's input; 100·64 > vth<<6 = 64.
 	net := &ir.Network{Populations: []ir.Population{inputPop("in", 1), lifPop("n", maxD, 4095, 4095, 1, 0, 0, 0)}}
 	net.Projections = []ir.Projection{projection(t, 0, 1, 1, 0, 8, syns)}
-	for _, ringBytes := range []int{0, 4 * (maxD + 1) * 8} {
-		s := newSim(t, net, Options{RingBytes: ringBytes})
-		const start = 5
-		spikedAt := make([]int, maxD)
-		for step := 0; step <= start+maxD+2; step++ {
-			var in []int32
-			if step == start {
-				in = []int32{0}
-			}
-			for _, g := range s.Step(in) {
-				if spikedAt[g-1] != 0 {
-					t.Fatalf("neuron %d spiked twice", g-1)
+	for _, start := range []int{0, 5, 2000} { // calendar positions differ
+		for _, ringBytes := range []int{0, 4 * (maxD + 1) * 4} {
+			s := newSim(t, net, Options{RingBytes: ringBytes})
+			spikedAt := make([]int, maxD)
+			for step := 0; step <= start+maxD+2; step++ {
+				var in []int32
+				if step == start {
+					in = []int32{0}
 				}
-				spikedAt[g-1] = step
+				for _, g := range s.Step(in) {
+					if spikedAt[g-1] != 0 {
+						t.Fatalf("neuron %d spiked twice", g-1)
+					}
+					spikedAt[g-1] = step
+				}
 			}
-		}
-		for i, at := range spikedAt {
-			if at != start+i+1 {
-				t.Fatalf("ring %d bytes: delay %d arrived at step %d, want %d", ringBytes, i+1, at, start+i+1)
+			for i, at := range spikedAt {
+				if at != start+i+1 {
+					t.Fatalf("spike at %d, ring of %d bytes: delay %d arrived at step %d, want %d", start, ringBytes, i+1, at, start+i+1)
+				}
 			}
 		}
 	}
@@ -297,8 +300,8 @@ func compareTraces(t *testing.T, what string, got, want trace) {
 }
 
 // The event-driven simulator equals the dense reference, spike for spike
-// and state for state, on seeded random networks, with the dense ring and
-// with the calendar queue carrying most delays.
+// and state for state, on seeded random networks, with the default ring and
+// with a ring so small that most delays are deferred.
 func TestMatchesDenseReference(t *testing.T) {
 	total := 0
 	for seed := range uint64(60) {
@@ -309,7 +312,7 @@ func TestMatchesDenseReference(t *testing.T) {
 			total += len(spikes)
 		}
 		compareTraces(t, fmt.Sprintf("seed %d", seed), runSim(t, net, in, Options{}), want)
-		compareTraces(t, fmt.Sprintf("seed %d, small ring", seed), runSim(t, net, in, Options{RingBytes: 4 * net.Neurons() * 2}), want)
+		compareTraces(t, fmt.Sprintf("seed %d, ring of 2 steps", seed), runSim(t, net, in, Options{RingBytes: 4 * net.Neurons() * 2}), want)
 	}
 	if total < 1000 {
 		t.Errorf("random networks spiked only %d times: the comparison proves little", total)
@@ -339,21 +342,37 @@ func TestInputSpikeIntoLIFPanics(t *testing.T) {
 // sortByDelay equals a stable sort by delay, for narrow and wide delay spans.
 func TestSortByDelay(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
-	var buf []syn
+	var buf []synapse
 	var count []int
 	for range 500 {
 		n := r.IntN(40)
 		maxD := 1 + r.IntN(3000)
-		row := make([]syn, n)
+		row := make([]synapse, n)
 		for i := range row {
-			row[i] = syn{delay: uint16(1 + r.IntN(maxD)), target: int32(i), increment: r.Int32()}
+			row[i] = synapse{delay: uint16(1 + r.IntN(maxD)), target: int32(i), increment: r.Int32()}
 		}
 		want := slices.Clone(row)
-		slices.SortStableFunc(want, func(a, b syn) int { return int(a.delay) - int(b.delay) })
-		var got []syn
+		slices.SortStableFunc(want, func(a, b synapse) int { return int(a.delay) - int(b.delay) })
+		var got []synapse
 		got, buf, count = sortByDelay(row, buf, count)
 		if !slices.Equal(got, want) {
 			t.Fatalf("sortByDelay(%v) = %v, want %v", row, got, want)
 		}
+	}
+}
+
+// EstimateBytes is within 15% of what New allocates.
+func TestEstimateBytes(t *testing.T) {
+	net := benchNetwork(20_000, 50, 4)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	s := newSim(t, net, Options{})
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(s)
+	got := float64(after.TotalAlloc - before.TotalAlloc)
+	est := float64(EstimateBytes(net, Options{}))
+	if est < 0.85*got || est > 1.15*got {
+		t.Errorf("EstimateBytes = %.0f, New allocated %.0f", est, got)
 	}
 }

@@ -7,13 +7,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// addProfiling adds --cpuprofile, hidden: a developer's tool for the
-// benchmarks of docs/benchmarks.md (go tool pprof snnc FILE).
+// addProfiling adds --cpuprofile and --memprofile, hidden: developers' tools
+// for the benchmarks of docs/benchmarks.md (go tool pprof snnc FILE).
 func addProfiling(root *cobra.Command) {
-	var path string
+	var path, memPath string
 	var f *os.File
 	root.PersistentFlags().StringVar(&path, "cpuprofile", "", "write a CPU profile to this file")
+	root.PersistentFlags().StringVar(&memPath, "memprofile", "", "write a heap profile to this file at the end")
 	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if path == "" {
 			return nil
@@ -28,6 +30,12 @@ func addProfiling(root *cobra.Command) {
 		if f != nil {
 			pprof.StopCPUProfile()
 			f.Close()
+		}
+		if memPath != "" {
+			if m, err := os.Create(memPath); err == nil {
+				pprof.Lookup("heap").WriteTo(m, 0)
+				m.Close()
+			}
 		}
 	}
 }
