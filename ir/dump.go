@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // WriteText writes a readable dump of the network: one line per population,
@@ -20,8 +21,9 @@ func WriteText(w io.Writer, n *Network) error {
 		fmt.Fprintf(bw, "timestep %gs\n", n.Timestep)
 	}
 	fmt.Fprintf(bw, "neurons %d\nsynapses %d\n", n.Neurons(), n.Synapses())
+	offs := n.Offsets()
 	for k, p := range n.Populations {
-		off := n.Offset(k)
+		off := offs[k]
 		fmt.Fprintf(bw, "\npopulation %s model=%s size=%d neurons=%d..%d\n", p.Name, p.Model, p.Size, off, off+p.Size-1)
 		if p.LIF != nil {
 			bw.WriteString(" ")
@@ -39,7 +41,7 @@ func WriteText(w io.Writer, n *Network) error {
 			derived = " (derived)"
 		}
 		fmt.Fprintf(bw, "\nprojection %s from=%s to=%s synapses=%d weight_exp=%d weight_bits=%d sign_mode=%s%s\n",
-			pr.Name, from, to, pr.Syn.Len(), pr.WeightExp, pr.WeightBits, pr.SignMode, derived)
+			word(pr.Name), from, to, pr.Syn.Len(), pr.WeightExp, pr.WeightBits, pr.SignMode, derived)
 		var line []byte
 		for src := range pr.Syn.Sources() {
 			lo, hi := pr.Syn.Row(src)
@@ -62,6 +64,14 @@ func WriteText(w io.Writer, n *Network) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// word quotes a name that would not read as one word in the text dump.
+func word(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\"=") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 func paramText(p Param) string {
@@ -87,11 +97,12 @@ func WriteJSON(w io.Writer, n *Network) error {
 	fmt.Fprintf(bw, "{\n  \"format\": \"snnc-ir\",\n  \"version\": %d,\n  \"source\": %s,\n  \"timestep\": %s,\n",
 		FormatVersion, str(n.Source), strconv.FormatFloat(n.Timestep, 'g', -1, 64))
 	bw.WriteString("  \"populations\": [")
+	offs := n.Offsets()
 	for k, p := range n.Populations {
 		if k > 0 {
 			bw.WriteString(",")
 		}
-		fmt.Fprintf(bw, "\n    {\"name\": %s, \"model\": %s, \"size\": %d, \"offset\": %d", str(p.Name), str(p.Model.String()), p.Size, n.Offset(k))
+		fmt.Fprintf(bw, "\n    {\"name\": %s, \"model\": %s, \"size\": %d, \"offset\": %d", str(p.Name), str(p.Model.String()), p.Size, offs[k])
 		if p.LIF != nil {
 			bw.WriteString(", \"params\": {")
 			for i, d := range LIFParamTable {

@@ -261,13 +261,24 @@ func (s *Synapses) MaxDelay() int {
 	return int(m)
 }
 
-// Offset returns the global index of population k's first neuron.
+// Offset returns the global index of population k's first neuron. It is
+// O(k): loops over populations use Offsets.
 func (n *Network) Offset(k int) int {
 	off := 0
 	for _, p := range n.Populations[:k] {
 		off += p.Size
 	}
 	return off
+}
+
+// Offsets returns every population's first global index, and the number of
+// neurons as a last element.
+func (n *Network) Offsets() []int {
+	offs := make([]int, len(n.Populations)+1)
+	for k, p := range n.Populations {
+		offs[k+1] = offs[k] + p.Size
+	}
+	return offs
 }
 
 // Neurons returns the number of neurons in all populations.

@@ -188,7 +188,7 @@ func buildOutgoing(net *ir.Network) outgoing {
 	}
 	var row, spare []synapse
 	var count []int
-	off := 0
+	offs := net.Offsets()
 	for k, p := range net.Populations {
 		var projs []*ir.Projection
 		for i := range net.Projections {
@@ -199,7 +199,7 @@ func buildOutgoing(net *ir.Network) outgoing {
 		for src := range p.Size {
 			row = row[:0]
 			for _, pr := range projs {
-				toOff := int32(net.Offset(pr.To))
+				toOff := int32(offs[pr.To])
 				lo, hi := pr.Syn.Row(src)
 				for i := lo; i < hi; i++ {
 					w := PrepareWeight(int32(pr.Syn.Weight[i]), pr.SignMode, pr.WeightBits)
@@ -211,9 +211,8 @@ func buildOutgoing(net *ir.Network) outgoing {
 				row[len(row)-1].last = true
 			}
 			o.synapse = append(o.synapse, row...)
-			o.rowStart[off+src+1] = int64(len(o.synapse))
+			o.rowStart[offs[k]+src+1] = int64(len(o.synapse))
 		}
-		off += p.Size
 	}
 	return o
 }
