@@ -19,7 +19,8 @@ func TestDelayArrivesExactly(t *testing.T) {
 	for d := 1; d <= maxD; d++ {
 		syns = append(syns, ir.Synapse{Source: 0, Target: int32(d - 1), Weight: 100, Delay: uint16(d)})
 	}
-	// du = dv = 4095: a neuron sees only this step's input; 100·64 > vth<<6 = 64.
+	// du = dv = 4095: u is only this step's input and v keeps v/4096 (6400 leaves 1),
+	// so each neuron spikes once, when its spike arrives: 100·64 > vth<<6 = 64.
 	net := &ir.Network{Populations: []ir.Population{inputPop("in", 1), lifPop("n", maxD, 4095, 4095, 1, 0, 0, 0)}}
 	net.Projections = []ir.Projection{projection(t, 0, 1, 1, 0, 8, syns)}
 	for _, start := range []int{0, 5, 2000} { // calendar positions differ
