@@ -24,7 +24,11 @@ func WriteText(w io.Writer, n *Network) error {
 	offs := n.Offsets()
 	for k, p := range n.Populations {
 		off := offs[k]
-		fmt.Fprintf(bw, "\npopulation %s model=%s size=%d neurons=%d..%d\n", p.Name, p.Model, p.Size, off, off+p.Size-1)
+		relay := ""
+		if p.Relay {
+			relay = " relay"
+		}
+		fmt.Fprintf(bw, "\npopulation %s model=%s%s size=%d neurons=%d..%d\n", p.Name, p.Model, relay, p.Size, off, off+p.Size-1)
 		if p.LIF != nil {
 			bw.WriteString(" ")
 			for _, d := range LIFParamTable {
@@ -103,6 +107,9 @@ func WriteJSON(w io.Writer, n *Network) error {
 			bw.WriteString(",")
 		}
 		fmt.Fprintf(bw, "\n    {\"name\": %s, \"model\": %s, \"size\": %d, \"offset\": %d", str(p.Name), str(p.Model.String()), p.Size, offs[k])
+		if p.Relay {
+			bw.WriteString(", \"relay\": true")
+		}
 		if p.LIF != nil {
 			bw.WriteString(", \"params\": {")
 			for i, d := range LIFParamTable {

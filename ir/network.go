@@ -88,7 +88,10 @@ type Population struct {
 	Model Model
 	// LIF holds the parameters of a ModelLIF population; nil otherwise.
 	LIF *LIFParams
-	Pos Pos
+	// Relay marks relay neurons that the compiler added to carry delays
+	// longer than a target holds; their spikes are not outputs.
+	Relay bool
+	Pos   Pos
 }
 
 // Param is one parameter of a population: a single value shared by every

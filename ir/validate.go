@@ -30,6 +30,9 @@ func (n *Network) Validate() error {
 		if p.Size < 1 {
 			fail(p.Pos, "population %q: size %d (allowed: >= 1)", p.Name, p.Size)
 		}
+		if p.Relay && p.Model != ModelLIF {
+			fail(p.Pos, "population %q: a relay population must be lif", p.Name)
+		}
 		switch p.Model {
 		case ModelInput:
 			if p.LIF != nil {
