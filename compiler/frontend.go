@@ -89,6 +89,10 @@ type parser struct {
 	// text is as written, for messages.
 	timestep     *big.Rat
 	timestepText string
+	// popIndex maps population names to their index: projections look
+	// up two names each, so a linear search would make a description with
+	// many populations and projections quadratic.
+	popIndex map[string]int
 }
 
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) *Error {
@@ -284,7 +288,7 @@ func (p *parser) populations(n *yaml.Node) ([]ir.Population, error) {
 		return nil, p.errorf(resolve(n), "populations", "the list is empty (allowed: at least one population)")
 	}
 	pops := make([]ir.Population, 0, len(items))
-	firstUse := map[string]int{}
+	p.popIndex = make(map[string]int, len(items))
 	var neurons int64
 	for i, item := range items {
 		path := joinIndex("populations", i)
@@ -299,10 +303,10 @@ func (p *parser) populations(n *yaml.Node) ([]ir.Population, error) {
 		if !namePattern.MatchString(pop.Name) {
 			return nil, p.errorf(resolve(m.get("name")), m.field("name"), "%s is not a valid name (allowed: a letter or _ followed by letters, digits or _)", quote(pop.Name))
 		}
-		if j, dup := firstUse[pop.Name]; dup {
+		if j, dup := p.popIndex[pop.Name]; dup {
 			return nil, p.errorf(resolve(m.get("name")), m.field("name"), "%s is already the name of populations[%d] (line %d)", quote(pop.Name), j, pops[j].Pos.Line)
 		}
-		firstUse[pop.Name] = i
+		p.popIndex[pop.Name] = i
 		size, err := p.integer(m.get("size"), m.field("size"), intSpec{min: 1, max: p.limits.maxNeurons})
 		if err != nil {
 			return nil, err

@@ -140,13 +140,13 @@ func (p *parser) projectionName(n *yaml.Node, path string, named map[string]int)
 	return name, nil
 }
 
-// populationRef looks up a population by name.
+// populationRef looks up a population by name, in O(1).
 func (p *parser) populationRef(n *yaml.Node, path string, net *ir.Network) (int, error) {
 	name, err := p.str(n, path, "a population name")
 	if err != nil {
 		return 0, err
 	}
-	if i := net.Population(name); i >= 0 {
+	if i, ok := p.popIndex[name]; ok {
 		return i, nil
 	}
 	names := make([]string, len(net.Populations))
