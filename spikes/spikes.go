@@ -8,8 +8,11 @@ package spikes
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -24,9 +27,10 @@ const Header = "step,population,index"
 // TraceHeader is the first line of a trace file.
 const TraceHeader = "step,population,index,u,v"
 
-// Spike is one spike of a neuron (a global index) at a step.
+// Spike is one spike of a neuron (a global index) at a step: 8 bytes, so
+// that 10^7 input spikes take 80 MB.
 type Spike struct {
-	Step   int
+	Step   int32
 	Neuron int32
 }
 
@@ -63,60 +67,169 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// ReadInput reads input spikes from r; name is used in messages.
-func ReadInput(r io.Reader, name string, net *ir.Network) (Train, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+// maxLine bounds the length of one line of a spike file.
+const maxLine = 1 << 20
+
+// bom is the UTF-8 byte order mark some editors put at the start of a file.
+var bom = []byte("\uFEFF")
+
+// ReadInput reads input spikes from r; name is used in messages. It keeps
+// about 8 bytes per spike: rows are parsed without copies into a train
+// sized from the file's length, sorted in place (not at all when they come
+// sorted), and r is read a second time for line numbers only when a spike
+// is listed twice.
+func ReadInput(r io.ReadSeeker, name string, net *ir.Network) (Train, error) {
+	start, size := remaining(r)
+	rd := newRowReader(r, name, net)
 	var tr Train
-	var lines []int // line of each spike, for duplicate messages
-	line := 0
-	sawHeader := false
-	for sc.Scan() {
-		line++
-		text := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(text) == "" || strings.HasPrefix(strings.TrimSpace(text), "#") {
-			continue
-		}
-		if !sawHeader {
-			if normaliseHeader(text) != Header {
-				return nil, &Error{Pos: ir.Pos{File: name, Line: line, Col: 1}, Msg: fmt.Sprintf("header is %q (allowed: %q)", text, Header)}
-			}
-			sawHeader = true
-			continue
-		}
-		sp, err := parseRow(text, name, line, net)
+	sorted := true
+	for {
+		sp, ok, err := rd.next()
 		if err != nil {
 			return nil, err
 		}
+		if !ok {
+			break
+		}
+		if n := len(tr); n > 0 && less(sp, tr[n-1]) {
+			sorted = false
+		}
 		tr = append(tr, sp)
-		lines = append(lines, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, &Error{Pos: ir.Pos{File: name, Line: line + 1, Col: 1}, Msg: fmt.Sprintf("cannot read: %v", err)}
-	}
-	if !sawHeader {
-		return nil, &Error{Pos: ir.Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("empty file (allowed: a header %q, then one spike per line)", Header)}
-	}
-	order := make([]int, len(tr))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		if tr[a].Step != tr[b].Step {
-			return tr[a].Step - tr[b].Step
-		}
-		return int(tr[a].Neuron - tr[b].Neuron)
-	})
-	sorted := make(Train, len(tr))
-	for i, j := range order {
-		sorted[i] = tr[j]
-		if i > 0 && sorted[i] == sorted[i-1] {
-			p, idx := locate(net, int(tr[j].Neuron))
-			return nil, &Error{Pos: ir.Pos{File: name, Line: lines[j], Col: 1},
-				Msg: fmt.Sprintf("spike of %s[%d] at step %d is listed twice (also on line %d)", net.Populations[p].Name, idx, tr[j].Step, lines[order[i-1]])}
+		if len(tr) == sizeSample && size > 2*rd.bytes {
+			// Size the train once from the rows so far, rather than
+			// letting append copy it again and again.
+			rows := size * sizeSample / rd.bytes
+			tr = slices.Grow(tr, int(rows+rows/16))
 		}
 	}
-	return sorted, nil
+	if !sorted {
+		slices.SortFunc(tr, compare)
+	}
+	for i := 1; i < len(tr); i++ {
+		if tr[i] == tr[i-1] {
+			return nil, duplicate(r, start, name, net, tr[i])
+		}
+	}
+	return tr, nil
+}
+
+// sizeSample is the number of rows from which ReadInput estimates a file's.
+const sizeSample = 4096
+
+// remaining returns r's offset and the number of bytes from there to the
+// end, or 0 when r cannot tell.
+func remaining(r io.Seeker) (start, n int64) {
+	start, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, 0
+	}
+	end, err := r.Seek(0, io.SeekEnd)
+	if _, err2 := r.Seek(start, io.SeekStart); err != nil || err2 != nil {
+		return start, 0
+	}
+	return start, end - start
+}
+
+func key(s Spike) uint64 { return uint64(uint32(s.Step))<<32 | uint64(uint32(s.Neuron)) }
+
+func less(a, b Spike) bool { return key(a) < key(b) }
+
+func compare(a, b Spike) int { return cmp.Compare(key(a), key(b)) }
+
+// duplicate reads r again from start to find the first two lines that list
+// sp, and returns the error for the second.
+func duplicate(r io.ReadSeeker, start int64, name string, net *ir.Network, sp Spike) error {
+	p, idx := locate(net, int(sp.Neuron))
+	e := &Error{Pos: ir.Pos{File: name, Line: 1, Col: 1},
+		Msg: fmt.Sprintf("spike of %s[%d] at step %d is listed twice", net.Populations[p].Name, idx, sp.Step)}
+	if _, err := r.Seek(start, io.SeekStart); err != nil {
+		return e
+	}
+	rd := newRowReader(r, name, net)
+	first := 0
+	for {
+		s, ok, err := rd.next()
+		if err != nil || !ok {
+			return e // the file changed under us: no line numbers
+		}
+		if s != sp {
+			continue
+		}
+		if first == 0 {
+			first = rd.line
+			continue
+		}
+		e.Pos.Line = rd.line
+		e.Msg += fmt.Sprintf(" (also on line %d)", first)
+		return e
+	}
+}
+
+// rowReader reads the rows of a spike file one at a time, checking the
+// header and every field.
+type rowReader struct {
+	sc        *bufio.Scanner
+	name      string
+	net       *ir.Network
+	pops      map[string]int // population index by name
+	offs      []int          // net.Offsets()
+	line      int
+	bytes     int64 // bytes read, line ends included
+	sawHeader bool
+	fields    [3][]byte
+	cols      [3]int // 1-based column of each field
+}
+
+func newRowReader(r io.Reader, name string, net *ir.Network) *rowReader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	rd := &rowReader{sc: sc, name: name, net: net, pops: make(map[string]int, len(net.Populations)), offs: net.Offsets()}
+	for k, p := range net.Populations {
+		if _, dup := rd.pops[p.Name]; !dup {
+			rd.pops[p.Name] = k
+		}
+	}
+	return rd
+}
+
+// next returns the next spike, or ok false at the end of the file.
+func (rd *rowReader) next() (sp Spike, ok bool, err error) {
+	for rd.sc.Scan() {
+		rd.line++
+		text := rd.sc.Bytes()
+		rd.bytes += int64(len(text)) + 1
+		if rd.line == 1 {
+			text = bytes.TrimPrefix(text, bom)
+		}
+		text = bytes.TrimSuffix(text, []byte("\r"))
+		if t := bytes.TrimSpace(text); len(t) == 0 || t[0] == '#' {
+			continue
+		}
+		if !rd.sawHeader {
+			if normaliseHeader(string(text)) != Header {
+				return Spike{}, false, rd.errorf(1, "header is %q (allowed: %q)", text, Header)
+			}
+			rd.sawHeader = true
+			continue
+		}
+		sp, err := rd.parseRow(text)
+		return sp, err == nil, err
+	}
+	if err := rd.sc.Err(); err != nil {
+		msg := err.Error()
+		if errors.Is(err, bufio.ErrTooLong) {
+			msg = fmt.Sprintf("a line is longer than %d bytes", maxLine)
+		}
+		return Spike{}, false, &Error{Pos: ir.Pos{File: rd.name, Line: rd.line + 1, Col: 1}, Msg: "cannot read: " + msg}
+	}
+	if !rd.sawHeader {
+		return Spike{}, false, &Error{Pos: ir.Pos{File: rd.name, Line: 1, Col: 1}, Msg: fmt.Sprintf("empty file (allowed: a header %q, then one spike per line)", Header)}
+	}
+	return Spike{}, false, nil
+}
+
+func (rd *rowReader) errorf(col int, format string, args ...any) error {
+	return &Error{Pos: ir.Pos{File: rd.name, Line: rd.line, Col: col}, Msg: fmt.Sprintf(format, args...)}
 }
 
 func normaliseHeader(s string) string {
@@ -127,39 +240,49 @@ func normaliseHeader(s string) string {
 	return strings.Join(fields, ",")
 }
 
-func parseRow(text, name string, line int, net *ir.Network) (Spike, error) {
-	fields := strings.Split(text, ",")
-	cols := make([]int, len(fields)) // 1-based column of each field
-	c := 1
-	for i, f := range fields {
-		cols[i] = c + len(f) - len(strings.TrimLeft(f, " \t"))
+// parseRow parses step,population,index without allocating, except for
+// the message of an error.
+func (rd *rowReader) parseRow(text []byte) (Spike, error) {
+	n, c := 0, 1
+	for rest := text; ; n++ {
+		f := rest
+		i := bytes.IndexByte(rest, ',')
+		if i >= 0 {
+			f, rest = rest[:i], rest[i+1:]
+		}
+		if n < len(rd.fields) {
+			rd.cols[n] = c + len(f) - len(bytes.TrimLeft(f, " \t"))
+			rd.fields[n] = bytes.TrimSpace(f)
+		}
 		c += len(f) + 1
-		fields[i] = strings.TrimSpace(f)
+		if i < 0 {
+			n++
+			break
+		}
 	}
-	at := func(i int) ir.Pos { return ir.Pos{File: name, Line: line, Col: cols[min(i, len(cols)-1)]} }
-	if len(fields) != 3 {
-		return Spike{}, &Error{Pos: at(0), Msg: fmt.Sprintf("%d fields (allowed: 3: %s)", len(fields), Header)}
+	if n != 3 {
+		return Spike{}, rd.errorf(rd.cols[0], "%d fields (allowed: 3: %s)", n, Header)
 	}
-	step, err := strconv.ParseInt(fields[0], 10, 32)
+	step, err := strconv.ParseInt(string(rd.fields[0]), 10, 32)
 	if err != nil || step < 0 {
-		return Spike{}, &Error{Pos: at(0), Msg: fmt.Sprintf("step %q is not a step number (allowed: an integer 0..%d)", fields[0], int32(^uint32(0)>>1))}
+		return Spike{}, rd.errorf(rd.cols[0], "step %q is not a step number (allowed: an integer 0..%d)", rd.fields[0], math.MaxInt32)
 	}
-	k := net.Population(fields[1])
-	if k < 0 {
-		return Spike{}, &Error{Pos: at(1), Msg: fmt.Sprintf("population %q does not exist (allowed: %s)", fields[1], inputNames(net))}
+	k, found := rd.pops[string(rd.fields[1])]
+	if !found {
+		return Spike{}, rd.errorf(rd.cols[1], "population %q does not exist (allowed: %s)", rd.fields[1], inputNames(rd.net))
 	}
-	p := net.Populations[k]
+	p := &rd.net.Populations[k]
 	if p.Model != ir.ModelInput {
-		return Spike{}, &Error{Pos: at(1), Msg: fmt.Sprintf("population %q is not an input population (allowed: %s)", fields[1], inputNames(net))}
+		return Spike{}, rd.errorf(rd.cols[1], "population %q is not an input population (allowed: %s)", rd.fields[1], inputNames(rd.net))
 	}
-	idx, err := strconv.ParseInt(fields[2], 10, 64)
+	idx, err := strconv.ParseInt(string(rd.fields[2]), 10, 64)
 	if err != nil {
-		return Spike{}, &Error{Pos: at(2), Msg: fmt.Sprintf("index %q is not an integer (allowed: 0..%d)", fields[2], p.Size-1)}
+		return Spike{}, rd.errorf(rd.cols[2], "index %q is not an integer (allowed: 0..%d)", rd.fields[2], p.Size-1)
 	}
 	if idx < 0 || idx >= int64(p.Size) {
-		return Spike{}, &Error{Pos: at(2), Msg: fmt.Sprintf("neuron %s[%d] does not exist (allowed: 0..%d)", p.Name, idx, p.Size-1)}
+		return Spike{}, rd.errorf(rd.cols[2], "neuron %s[%d] does not exist (allowed: 0..%d)", p.Name, idx, p.Size-1)
 	}
-	return Spike{Step: int(step), Neuron: int32(net.Offset(k) + int(idx))}, nil
+	return Spike{Step: int32(step), Neuron: int32(rd.offs[k] + int(idx))}, nil
 }
 
 func inputNames(net *ir.Network) string {
@@ -199,11 +322,11 @@ func NewStepper(tr Train) *Stepper { return &Stepper{tr: tr} }
 // At returns the neurons spiking at step, which must not be less than at
 // the previous call. The slice is valid until the next call.
 func (s *Stepper) At(step int) []int32 {
-	for s.i < len(s.tr) && s.tr[s.i].Step < step {
+	for s.i < len(s.tr) && int(s.tr[s.i].Step) < step {
 		s.i++
 	}
 	s.buf = s.buf[:0]
-	for s.i < len(s.tr) && s.tr[s.i].Step == step {
+	for s.i < len(s.tr) && int(s.tr[s.i].Step) == step {
 		s.buf = append(s.buf, s.tr[s.i].Neuron)
 		s.i++
 	}
@@ -212,7 +335,7 @@ func (s *Stepper) At(step int) []int32 {
 
 // Beyond counts the spikes at steps >= steps.
 func (tr Train) Beyond(steps int) int {
-	i, _ := slices.BinarySearchFunc(tr, steps, func(s Spike, step int) int { return s.Step - step })
+	i, _ := slices.BinarySearchFunc(tr, steps, func(s Spike, step int) int { return cmp.Compare(int(s.Step), step) })
 	return len(tr) - i
 }
 
@@ -229,9 +352,10 @@ type Writer struct {
 func NewWriter(w io.Writer, net *ir.Network) *Writer {
 	n := net.Neurons()
 	wr := &Writer{w: bufio.NewWriterSize(w, 1<<16), pop: make([]int32, n), local: make([]int32, n)}
+	offs := net.Offsets()
 	for k, p := range net.Populations {
 		wr.names = append(wr.names, []byte(","+p.Name+","))
-		off := net.Offset(k)
+		off := offs[k]
 		for i := range p.Size {
 			wr.pop[off+i], wr.local[off+i] = int32(k), int32(i)
 		}
@@ -277,34 +401,3 @@ func (w *Writer) row(step int, g int32) {
 
 // Flush writes what is buffered.
 func (w *Writer) Flush() error { return w.w.Flush() }
-
-// ReadOutput reads a spike file written by Writer (or any spike file of
-// net, input populations included) back into a Train, for comparisons.
-func ReadOutput(data []byte, name string, net *ir.Network) (Train, error) {
-	var tr Train
-	lines := bytes.Split(data, []byte("\n"))
-	for i, l := range lines {
-		text := strings.TrimSpace(string(l))
-		if text == "" {
-			continue
-		}
-		if i == 0 {
-			if normaliseHeader(text) != Header {
-				return nil, &Error{Pos: ir.Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("header is %q (allowed: %q)", text, Header)}
-			}
-			continue
-		}
-		f := strings.Split(text, ",")
-		if len(f) != 3 {
-			return nil, &Error{Pos: ir.Pos{File: name, Line: i + 1, Col: 1}, Msg: fmt.Sprintf("%d fields (allowed: 3)", len(f))}
-		}
-		step, err1 := strconv.Atoi(f[0])
-		k := net.Population(f[1])
-		idx, err2 := strconv.Atoi(f[2])
-		if err1 != nil || err2 != nil || k < 0 || idx < 0 || idx >= net.Populations[k].Size || step < 0 {
-			return nil, &Error{Pos: ir.Pos{File: name, Line: i + 1, Col: 1}, Msg: fmt.Sprintf("not a spike of this network: %q", text)}
-		}
-		tr = append(tr, Spike{Step: step, Neuron: int32(net.Offset(k) + idx)})
-	}
-	return tr, nil
-}
