@@ -19,8 +19,11 @@ import (
 	"github.com/snnc/snnc/ir"
 )
 
-// Size limits of a description. They keep a typo such as size: 1e9 from
-// exhausting memory: the frontend checks them before it allocates.
+// Size limits of the format: they keep indices within int32. They are far
+// above what fits in memory (2^31 - 1 synapses take 16 GiB), so they do
+// not stop a typo such as size: 1e9 from exhausting memory: the memory
+// budget does (budget.go, ParseOptions.MemoryBudget), and it is checked
+// before anything large is allocated.
 const (
 	// MaxNeurons bounds the neurons of all populations together, so that
 	// every neuron has an int32 global index.
@@ -35,6 +38,8 @@ const (
 type limits struct {
 	maxNeurons  int64
 	maxSynapses int64
+	// budget is ParseOptions.MemoryBudget: 0 for the default, negative for none.
+	budget int64
 }
 
 var defaultLimits = limits{maxNeurons: MaxNeurons, maxSynapses: MaxSynapsesPerProjection}
@@ -42,17 +47,21 @@ var defaultLimits = limits{maxNeurons: MaxNeurons, maxSynapses: MaxSynapsesPerPr
 // ParseFile reads and checks the description at path; files named inside
 // it resolve against its directory.
 func ParseFile(path string) (*ir.Network, error) {
+	return parseFile(path, ParseOptions{})
+}
+
+func parseFile(path string, opt ParseOptions) (*ir.Network, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, newError(ir.Pos{File: path}, "", "cannot read the description: %s", ioReason(err))
 	}
 	dir := filepath.Dir(path)
-	return Parse(path, data, func(name string) ([]byte, error) {
+	return ParseWithOptions(path, data, func(name string) ([]byte, error) {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name)
 		}
 		return os.ReadFile(name)
-	})
+	}, opt)
 }
 
 // Parse checks a description held in memory. name is used in messages;
@@ -60,12 +69,14 @@ func ParseFile(path string) (*ir.Network, error) {
 // them relative to the description's directory is the caller's job, as
 // ParseFile does). readFile may be nil: then any file reference is an
 // error. Bad input gives an *Error; any other error is a bug in snnc.
+// The network must fit in DefaultMemoryBudget (ParseWithOptions takes
+// another budget).
 func Parse(name string, data []byte, readFile func(path string) ([]byte, error)) (*ir.Network, error) {
-	return parseWithLimits(name, data, readFile, defaultLimits)
+	return ParseWithOptions(name, data, readFile, ParseOptions{})
 }
 
 func parseWithLimits(name string, data []byte, readFile func(string) ([]byte, error), lim limits) (*ir.Network, error) {
-	p := &parser{name: name, readFile: readFile, limits: lim}
+	p := newParser(name, readFile, lim)
 	root, err := p.decode(data)
 	if err != nil {
 		return nil, err
@@ -89,10 +100,17 @@ type parser struct {
 	// text is as written, for messages.
 	timestep     *big.Rat
 	timestepText string
+	// budget is the memory budget in bytes; used is the estimated memory
+	// of the populations and projections read so far (budget.go).
+	budget, used int64
 	// popIndex maps population names to their index: projections look
 	// up two names each, so a linear search would make a description with
 	// many populations and projections quadratic.
 	popIndex map[string]int
+}
+
+func newParser(name string, readFile func(string) ([]byte, error), lim limits) *parser {
+	return &parser{name: name, readFile: readFile, limits: lim, budget: resolveBudget(lim.budget)}
 }
 
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) *Error {
@@ -314,6 +332,9 @@ func (p *parser) populations(n *yaml.Node) ([]ir.Population, error) {
 		if neurons += size; neurons > p.limits.maxNeurons {
 			return nil, p.errorf(resolve(m.get("size")), m.field("size"), "%d brings the network to %d neurons (allowed: at most %d in all populations)", size, neurons, p.limits.maxNeurons)
 		}
+		if err := p.reserveNeurons(resolve(m.get("size")), m.field("size"), size, neurons); err != nil {
+			return nil, err
+		}
 		pop.Size = int(size)
 		modelName, err := p.str(m.get("model"), m.field("model"), "a model name")
 		if err != nil {
@@ -336,6 +357,7 @@ func (p *parser) populations(n *yaml.Node) ([]ir.Population, error) {
 		}
 		pops = append(pops, pop)
 	}
+	p.used += neurons * bytesPerNeuron
 	return pops, nil
 }
 

@@ -357,7 +357,7 @@ func manyPopulations(n int) []byte {
 // 3.6 s to parse instead of 0.8 s.
 func TestPopulationLookupScales(t *testing.T) {
 	lookups := func(n int) time.Duration {
-		p := &parser{name: "many.yaml", limits: defaultLimits}
+		p := newParser("many.yaml", nil, defaultLimits)
 		root, err := p.decode(manyPopulations(n))
 		if err != nil {
 			t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 // fuzzLimits keep generated networks small, so that the fuzzer explores
 // inputs instead of building billions of synapses the real limits allow.
-var fuzzLimits = limits{maxNeurons: 1 << 16, maxSynapses: 1 << 16}
+var fuzzLimits = limits{maxNeurons: 1 << 16, maxSynapses: 1 << 16, budget: 16 << 20}
 
 // FuzzParse checks that no description makes the frontend panic, and that
 // it returns either a network that validates or an *Error with a position.

@@ -38,9 +38,9 @@ type pattern struct {
 // (when the projection has reached its synapse limit).
 type emitFunc func(src, tgt int) bool
 
-// pattern parses connect: and checks it against the populations and the
-// synapse limit up front. It returns the pattern and the number of
-// synapses to reserve room for.
+// pattern parses connect: and checks it against the populations, the
+// synapse limit and the memory budget up front. It returns the pattern and
+// the number of synapses to reserve room for.
 func (p *parser) pattern(n *yaml.Node, path string, from, to *ir.Population) (*pattern, int64, error) {
 	n = resolve(n)
 	pt := &pattern{}
@@ -96,12 +96,23 @@ func (p *parser) pattern(n *yaml.Node, path string, from, to *ir.Population) (*p
 		return nil, 0, p.errorf(n, path, "%s makes %.0f synapses from %q (%d) to %q (%d) (allowed: at most %d per projection)",
 			pt.kind, expected, from.Name, from.Size, to.Name, to.Size, p.limits.maxSynapses)
 	}
+	what := string(pt.kind) + " makes"
+	if pt.kind == random {
+		what += " about" // the mean
+	}
+	if err := p.reserveSynapses(n, path, what, expected, from.Size); err != nil {
+		return nil, 0, err
+	}
 	return pt, min(capacity, p.limits.maxSynapses), nil
 }
 
 // synapses returns how many synapses the pattern makes (the mean, for
-// random) and how many to reserve room for: for random, six standard
-// deviations above the mean, so that the arrays almost never grow.
+// random) and how many to reserve room for. That is the exact count where
+// it is known: it passed the memory budget, and reserving it once keeps
+// the arrays at 8 bytes per synapse, where growing them by appending would
+// copy them several times and need twice the memory at the last copy. For
+// random it is six standard deviations above the mean, so that the arrays
+// almost never grow, and never more than the pairs.
 func (pt *pattern) synapses(from, to int) (expected float64, capacity int64) {
 	pairs := float64(from) * float64(to)
 	switch pt.kind {

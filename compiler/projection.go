@@ -21,17 +21,35 @@ func (p *parser) projections(n *yaml.Node, net *ir.Network) ([]ir.Projection, er
 		return nil, err
 	}
 	prs := make([]ir.Projection, 0, len(items))
+	builds := make([]synapseBuild, 0, len(items))
 	named := map[string]int{} // explicit name -> projection index
 	for i, item := range items {
-		pr, err := p.projection(item, joinIndex("projections", i), net, named)
+		pr, build, err := p.projection(item, joinIndex("projections", i), net, named)
 		if err != nil {
 			return nil, err
 		}
 		prs = append(prs, pr)
+		builds = append(builds, build)
+	}
+	// Every projection is checked and the whole network fits in the memory
+	// budget: only now generate the synapses of patterns, the part of a
+	// network that a few words can make huge.
+	for i := range prs {
+		var err error
+		if prs[i].Syn, err = builds[i](); err != nil {
+			return nil, err
+		}
+		if prs[i].SignMode == 0 {
+			prs[i].SignMode, prs[i].SignModeDerived = ir.DeriveSignMode(prs[i].Syn.Weight), true
+		}
 	}
 	assignDefaultNames(prs, net, named)
 	return prs, nil
 }
+
+// synapseBuild makes a projection's synapses once every projection has
+// been checked.
+type synapseBuild func() (ir.Synapses, error)
 
 // assignDefaultNames names unnamed projections "FROM->TO", then
 // "FROM->TO#2", "#3", ... when the same default repeats, skipping names
@@ -62,60 +80,60 @@ func assignDefaultNames(prs []ir.Projection, net *ir.Network, named map[string]i
 	}
 }
 
-func (p *parser) projection(item *yaml.Node, path string, net *ir.Network, named map[string]int) (ir.Projection, error) {
+// projection checks one projection and returns it without its synapses,
+// and how to build them.
+func (p *parser) projection(item *yaml.Node, path string, net *ir.Network, named map[string]int) (ir.Projection, synapseBuild, error) {
 	m, err := p.mapping(item, path, projectionKeys, []string{"from", "to", "weights"})
 	if err != nil {
-		return ir.Projection{}, err
+		return ir.Projection{}, nil, err
 	}
 	pr := ir.Projection{Pos: p.pos(m.node), WeightBits: ir.DefaultWeightBits}
 	if n := m.get("name"); n != nil {
 		if pr.Name, err = p.projectionName(n, m.field("name"), named); err != nil {
-			return ir.Projection{}, err
+			return ir.Projection{}, nil, err
 		}
 		named[pr.Name] = len(named)
 	}
 	if pr.From, err = p.populationRef(m.get("from"), m.field("from"), net); err != nil {
-		return ir.Projection{}, err
+		return ir.Projection{}, nil, err
 	}
 	if pr.To, err = p.populationRef(m.get("to"), m.field("to"), net); err != nil {
-		return ir.Projection{}, err
+		return ir.Projection{}, nil, err
 	}
 	from, to := &net.Populations[pr.From], &net.Populations[pr.To]
 	if to.Model != ir.ModelLIF {
-		return ir.Projection{}, p.errorf(resolve(m.get("to")), m.field("to"),
+		return ir.Projection{}, nil, p.errorf(resolve(m.get("to")), m.field("to"),
 			"population %q has model %s, which cannot receive synapses (allowed: a lif population)", to.Name, to.Model)
 	}
 	if n := m.get("weight_exp"); n != nil {
 		v, err := p.integer(n, m.field("weight_exp"), intSpec{min: ir.WeightExpMin, max: ir.WeightExpMax})
 		if err != nil {
-			return ir.Projection{}, err
+			return ir.Projection{}, nil, err
 		}
 		pr.WeightExp = int(v)
 	}
 	if n := m.get("weight_bits"); n != nil {
 		v, err := p.integer(n, m.field("weight_bits"), intSpec{min: 1, max: 8})
 		if err != nil {
-			return ir.Projection{}, err
+			return ir.Projection{}, nil, err
 		}
 		pr.WeightBits = int(v)
 	}
 	if n := m.get("sign_mode"); n != nil {
 		s, err := p.str(n, m.field("sign_mode"), "a sign mode (allowed: mixed, excitatory, inhibitory)")
 		if err != nil {
-			return ir.Projection{}, err
+			return ir.Projection{}, nil, err
 		}
 		var ok bool
 		if pr.SignMode, ok = ir.ParseSignMode(s); !ok {
-			return ir.Projection{}, p.errorf(resolve(n), m.field("sign_mode"), "unknown sign mode %s (allowed: mixed, excitatory, inhibitory)", quote(s))
+			return ir.Projection{}, nil, p.errorf(resolve(n), m.field("sign_mode"), "unknown sign mode %s (allowed: mixed, excitatory, inhibitory)", quote(s))
 		}
 	}
-	if pr.Syn, err = p.synapses(m, from, to); err != nil {
-		return ir.Projection{}, err
+	build, err := p.synapses(m, from, to)
+	if err != nil {
+		return ir.Projection{}, nil, err
 	}
-	if pr.SignMode == 0 {
-		pr.SignMode, pr.SignModeDerived = ir.DeriveSignMode(pr.Syn.Weight), true
-	}
-	return pr, nil
+	return pr, build, nil
 }
 
 // projectionName checks an explicit name: any non-empty text without
@@ -164,20 +182,22 @@ type (
 	delayGen  func(src, tgt int) uint16
 )
 
-// synapses builds the projection's synapses from connect: and weights:, or
-// from a dense weight matrix.
-func (p *parser) synapses(m *mapping, from, to *ir.Population) (ir.Synapses, error) {
+// synapses checks the projection's connect:, weights: and delays:, and
+// its estimated size against the memory budget, and returns how to build
+// its synapses: from a dense weight matrix (built at once: its size is
+// bounded by the matrix read), or from a pattern (generated later).
+func (p *parser) synapses(m *mapping, from, to *ir.Population) (synapseBuild, error) {
 	shape := matrixShape{rows: to.Size, cols: from.Size, rowPop: to.Name, colPop: from.Name}
 	if c := m.get("connect"); c != nil {
 		return p.patternSynapses(m, c, from, to, shape)
 	}
 	w, err := p.denseWeights(m.get("weights"), m.field("weights"), shape)
 	if err != nil {
-		return ir.Synapses{}, err
+		return nil, err
 	}
 	delay, err := p.delays(m.get("delays"), m.field("delays"), shape)
 	if err != nil {
-		return ir.Synapses{}, err
+		return nil, err
 	}
 	nonzero := 0
 	for _, v := range w.vals {
@@ -186,7 +206,10 @@ func (p *parser) synapses(m *mapping, from, to *ir.Population) (ir.Synapses, err
 		}
 	}
 	if int64(nonzero) > p.limits.maxSynapses {
-		return ir.Synapses{}, p.errorf(resolve(m.get("weights")), m.field("weights"), "%d synapses (allowed: at most %d per projection)", nonzero, p.limits.maxSynapses)
+		return nil, p.errorf(resolve(m.get("weights")), m.field("weights"), "%d synapses (allowed: at most %d per projection)", nonzero, p.limits.maxSynapses)
+	}
+	if err := p.reserveSynapses(resolve(m.get("weights")), m.field("weights"), "the matrix has", float64(nonzero), from.Size); err != nil {
+		return nil, err
 	}
 	// Walk column by column: a column is a source's row of the CSR.
 	b := ir.NewRowBuilder(from.Size, nonzero)
@@ -197,37 +220,41 @@ func (p *parser) synapses(m *mapping, from, to *ir.Population) (ir.Synapses, err
 			}
 		}
 	}
-	return b.Finish(), nil
+	syn := b.Finish()
+	return func() (ir.Synapses, error) { return syn, nil }, nil
 }
 
-func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Population, shape matrixShape) (ir.Synapses, error) {
+func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Population, shape matrixShape) (synapseBuild, error) {
 	pt, capacity, err := p.pattern(c, m.field("connect"), from, to)
 	if err != nil {
-		return ir.Synapses{}, err
+		return nil, err
 	}
 	weight, err := p.patternWeights(m.get("weights"), m.field("weights"))
 	if err != nil {
-		return ir.Synapses{}, err
+		return nil, err
 	}
 	delay, err := p.delays(m.get("delays"), m.field("delays"), shape)
 	if err != nil {
-		return ir.Synapses{}, err
+		return nil, err
 	}
-	b := ir.NewRowBuilder(from.Size, int(capacity))
-	count, overflow := int64(0), false
-	pt.generate(from.Size, to.Size, func(src, tgt int) bool {
-		if count == p.limits.maxSynapses {
-			overflow = true
-			return false
+	limit := p.limits.maxSynapses
+	return func() (ir.Synapses, error) {
+		b := ir.NewRowBuilder(from.Size, int(capacity))
+		count, overflow := int64(0), false
+		pt.generate(from.Size, to.Size, func(src, tgt int) bool {
+			if count == limit {
+				overflow = true
+				return false
+			}
+			count++
+			b.Add(src, tgt, weight(src, tgt), delay(src, tgt))
+			return true
+		})
+		if overflow {
+			return ir.Synapses{}, p.errorf(resolve(c), m.field("connect"), "%s made more than %d synapses (allowed: at most %d per projection)", pt.kind, limit, limit)
 		}
-		count++
-		b.Add(src, tgt, weight(src, tgt), delay(src, tgt))
-		return true
-	})
-	if overflow {
-		return ir.Synapses{}, p.errorf(resolve(c), m.field("connect"), "%s made more than %d synapses (allowed: at most %d per projection)", pt.kind, p.limits.maxSynapses, p.limits.maxSynapses)
-	}
-	return b.Finish(), nil
+		return b.Finish(), nil
+	}, nil
 }
 
 // denseWeights reads a weight matrix, inline or from a file.
