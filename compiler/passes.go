@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/snnc/snnc/ir"
@@ -23,12 +24,12 @@ var Passes = []Pass{
 	{Name: "prepare-weights", Doc: "apply Lava's weight preparation (clip to the sign mode's range, drop the bits weight_bits does not keep) and report every weight it changes", Run: prepareWeights},
 }
 
-// State is what passes work on: the network and the report they add to.
+// State is what passes work on: the network, the report they add to and
+// the options of the compilation.
 type State struct {
 	Net    *ir.Network
 	Report *Report
-	// OnWeightChange, when set, receives every weight prepare-weights changes.
-	OnWeightChange func(WeightChange)
+	Opt    Options
 }
 
 // Options control a compilation.
@@ -42,13 +43,23 @@ type Options struct {
 	CheckIR bool
 }
 
+// Check reports options that cannot work, as an *Error: a DumpAfter that
+// names no pass. Compile calls it; a command line can call it before
+// reading a network, to report a wrong flag at once.
+func (opt Options) Check() error {
+	if opt.DumpAfter != "" && PassByName(opt.DumpAfter) == nil {
+		return &Error{Field: "--dump-after", Msg: fmt.Sprintf("%q is not a pass (allowed: %s)", opt.DumpAfter, strings.Join(PassNames(), ", "))}
+	}
+	return nil
+}
+
 // Compile runs the pipeline over net, which it changes in place, and
 // returns the report.
 func Compile(net *ir.Network, opt Options) (*Report, error) {
-	if opt.DumpAfter != "" && PassByName(opt.DumpAfter) == nil {
-		return nil, &Error{Field: "--dump-after", Msg: fmt.Sprintf("no pass is called %q (allowed: %s)", opt.DumpAfter, passNames())}
+	if err := opt.Check(); err != nil {
+		return nil, err
 	}
-	st := &State{Net: net, Report: newReport(net), OnWeightChange: opt.OnWeightChange}
+	st := &State{Net: net, Report: newReport(net), Opt: opt}
 	for _, p := range Passes {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -84,15 +95,13 @@ func PassByName(name string) *Pass {
 	return nil
 }
 
-func passNames() string {
-	s := ""
+// PassNames returns the names of the passes, in order.
+func PassNames() []string {
+	names := make([]string, len(Passes))
 	for i, p := range Passes {
-		if i > 0 {
-			s += ", "
-		}
-		s += p.Name
+		names[i] = p.Name
 	}
-	return s
+	return names
 }
 
 // UserError marks *Error as a fault of the input, not of snnc: the CLI

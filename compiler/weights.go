@@ -32,8 +32,8 @@ func prepareWeights(st *State) error {
 				if len(rep.ChangedExamples) < maxExamples {
 					rep.ChangedExamples = append(rep.ChangedExamples, ch)
 				}
-				if st.OnWeightChange != nil {
-					st.OnWeightChange(ch)
+				if st.Opt.OnWeightChange != nil {
+					st.Opt.OnWeightChange(ch)
 				}
 			}
 		}
