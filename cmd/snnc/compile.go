@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/snnc/snnc/compiler"
@@ -52,15 +54,12 @@ Hardware targets (--target) come with the mapping and FPGA backends.`,
   snnc compile examples/hello/net.yaml --emit report-json | jq .synapses`,
 		Args: oneNetwork,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if emit != "" && !contains(emitNames, emit) {
+			if emit != "" && !slices.Contains(emitNames, emit) {
 				return usagef("--emit %q is not an artefact (allowed: %s)", emit, strings.Join(emitNames, ", "))
 			}
-			if dumpAfter != "" && compiler.PassByName(dumpAfter) == nil {
-				var names []string
-				for _, p := range compiler.Passes {
-					names = append(names, p.Name)
-				}
-				return usagef("--dump-after %q is not a pass (allowed: %s)", dumpAfter, strings.Join(names, ", "))
+			// Before reading the network, which can take seconds.
+			if err := (compiler.Options{DumpAfter: dumpAfter}).Check(); err != nil {
+				return usagef("%v", err)
 			}
 			writeFiles := emit == "" || cmd.Flags().Changed("output")
 			return compile(cmd, args[0], outDir, writeFiles, emit, dumpAfter, timePasses)
@@ -72,15 +71,6 @@ Hardware targets (--target) come with the mapping and FPGA backends.`,
 	f.StringVar(&dumpAfter, "dump-after", "", "print the IR after the named pass to standard error")
 	f.BoolVar(&timePasses, "time-passes", false, "print each pass's time and allocated memory to standard error")
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit, dumpAfter string, timePasses bool) error {
@@ -111,9 +101,7 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit, dum
 	changes.WriteString("projection,source,target,given,used\n")
 	opt := compiler.Options{DumpAfter: dumpAfter, Dump: stderr}
 	if len(changeSinks) > 0 {
-		opt.OnWeightChange = func(c compiler.WeightChange) {
-			fmt.Fprintf(changes, "%s,%d,%d,%d,%d\n", csvField(c.Projection), c.Source, c.Target, c.Given, c.Used)
-		}
+		opt.OnWeightChange = weightChangeWriter(changes)
 	}
 	report, err := compiler.Compile(net, opt)
 	if err != nil {
@@ -172,6 +160,30 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// weightChangeWriter returns a function that writes one weight change as a
+// CSV row to w. It appends into one reused buffer, without fmt: there may be
+// 10^8 changes (fmt.Fprintf made writing them most of a compilation's time).
+func weightChangeWriter(w *bufio.Writer) func(compiler.WeightChange) {
+	var line []byte
+	var name, field string // the last projection name and its CSV field
+	return func(c compiler.WeightChange) {
+		if c.Projection != name || field == "" {
+			name, field = c.Projection, csvField(c.Projection)
+		}
+		line = append(line[:0], field...)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(c.Source), 10)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(c.Target), 10)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(c.Given), 10)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(c.Used), 10)
+		line = append(line, '\n')
+		w.Write(line) // w keeps an error for Flush to return
+	}
 }
 
 // csvField quotes a field that holds a comma or a quote.
