@@ -38,16 +38,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, oneLine(err.Error()))
 		return exitUserError
-	case errors.As(err, new(*usageError)), strings.HasPrefix(err.Error(), "unknown command"):
+	case errors.As(err, new(*usageError)):
 		fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", cmd.CommandPath(), oneLine(err.Error()), cmd.CommandPath())
+		return exitUserError
+	case strings.HasPrefix(err.Error(), "unknown command "):
+		fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", cmd.CommandPath(), unknownCommand(cmd, err), cmd.CommandPath())
 		return exitUserError
 	}
 	fmt.Fprintf(stderr, "snnc: %s\n", oneLine(err.Error()))
 	return exitFailure
 }
 
+// unknownCommand rewrites cobra's several-line "unknown command" error as
+// one line, with cobra's suggestions: unknown command "simulat" (did you
+// mean simulate?).
+func unknownCommand(cmd *cobra.Command, err error) string {
+	var name string
+	if _, serr := fmt.Sscanf(err.Error(), "unknown command %q", &name); serr != nil {
+		return oneLine(err.Error())
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+	}
+	return msg
+}
+
 // oneLine keeps an error on one line, as editors and scripts expect.
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+// userError is bad input that is neither in a description nor in a spike
+// file (those have their own error types): exit status 2.
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+// UserError marks the error as the user's input.
+func (e *userError) UserError() {}
 
 // usageError is a wrong command line: a flag, a missing argument.
 type usageError struct{ msg string }

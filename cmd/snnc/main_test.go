@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/snnc/snnc/compiler"
 )
 
 // snnc runs the CLI in-process in dir and returns its exit status and output.
@@ -97,7 +103,11 @@ func TestBadInput(t *testing.T) {
 		{name: "no description", args: []string{"check"},
 			want: "snnc check: missing the network description (net.yaml) (see 'snnc check --help')"},
 		{name: "unknown command", args: []string{"simulat"},
-			want: "snnc: unknown command \"simulat\" for \"snnc\"; ; Did you mean this?; \tsimulate (see 'snnc --help')"},
+			want: "snnc: unknown command \"simulat\" (did you mean simulate?) (see 'snnc --help')"},
+		{name: "unknown command without a suggestion", args: []string{"frobnicate", "net.yaml"},
+			want: "snnc: unknown command \"frobnicate\" (see 'snnc --help')"},
+		{name: "unknown pass", args: []string{"compile", "net.yaml", "--dump-after", "legalize"},
+			want: "snnc compile: --dump-after: \"legalize\" is not a pass (allowed: prepare-weights) (see 'snnc compile --help')"},
 		{name: "unknown emit", args: []string{"compile", "net.yaml", "--emit", "verilog"},
 			want: "snnc compile: --emit \"verilog\" is not an artefact (allowed: ir, json, report, report-json, weight-changes) (see 'snnc compile --help')"},
 	}
@@ -153,19 +163,109 @@ func read(t *testing.T, path string) string {
 	return string(b)
 }
 
-// Every command answers --help with a runnable example.
+// Every command answers --help with examples, and every example runs: each
+// line of each command's Example (what follows a | is left out) runs in a
+// temporary directory where examples/ is the repository's, and exits 0.
 func TestHelpHasExamples(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
 	root := newRootCommand(nil, nil)
 	for _, c := range append(root.Commands(), root) {
 		if c.Name() == "help" || c.Name() == "completion" {
 			continue
 		}
-		if !strings.Contains(c.Example, "snnc ") {
-			t.Errorf("%s: no example in --help", c.CommandPath())
-		}
 		status, stdout, _ := snnc(t, ".", append(strings.Fields(strings.TrimPrefix(c.CommandPath(), "snnc")), "--help")...)
 		if status != 0 || !strings.Contains(stdout, "Examples:") {
 			t.Errorf("%s --help: status %d, output %q", c.CommandPath(), status, stdout)
 		}
+		ran := 0
+		for line := range strings.Lines(c.Example) {
+			line, _, _ = strings.Cut(line, "|")
+			args := strings.Fields(line)
+			if len(args) == 0 {
+				continue
+			}
+			if args[0] != "snnc" || strings.ContainsAny(line, `"'\$*;&<>`) {
+				t.Errorf("%s: example %q is not a plain snnc command line", c.CommandPath(), line)
+				continue
+			}
+			dir := t.TempDir()
+			if err := os.Symlink(examples, filepath.Join(dir, "examples")); err != nil {
+				t.Fatal(err)
+			}
+			if status, _, stderr := snnc(t, dir, args[1:]...); status != 0 {
+				t.Errorf("%s: example %q: exit status %d: %s", c.CommandPath(), strings.TrimSpace(line), status, stderr)
+			}
+			ran++
+		}
+		if ran == 0 {
+			t.Errorf("%s: no example in --help", c.CommandPath())
+		}
+	}
+}
+
+// A network too large for the machine is refused with one line and exit
+// status 2 before the simulator allocates anything.
+func TestSimulateMemory(t *testing.T) {
+	defer func(f func() (int64, bool)) { memAvailable = f }(memAvailable)
+	memAvailable = func() (int64, bool) { return 100, true }
+	dir := t.TempDir()
+	write(t, dir, "net.yaml", goodNet)
+	status, stdout, stderr := snnc(t, dir, "simulate", "net.yaml", "--steps", "5")
+	want := regexp.MustCompile(`^net\.yaml: simulating this network needs about \d+\.\d kB, more than the 0\.1 kB available \(neurons: 5, synapses: 3\)\n$`)
+	if status != exitUserError || stdout != "" || !want.MatchString(stderr) {
+		t.Errorf("status %d, stdout %q, stderr %q; want status 2 and %s", status, stdout, stderr, want)
+	}
+	memAvailable = func() (int64, bool) { return 0, false } // cannot tell: no check
+	if status, _, stderr := snnc(t, dir, "simulate", "net.yaml", "--steps", "5"); status != 0 {
+		t.Errorf("without MemAvailable: status %d: %s", status, stderr)
+	}
+}
+
+func TestParseMemAvailable(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"MemTotal:       24617044 kB\nMemFree:        23163392 kB\nMemAvailable:   23371100 kB\nBuffers: 1 kB\n", 23371100 << 10, true},
+		{"MemTotal:       24617044 kB\n", 0, false},
+		{"MemAvailable: lots\n", 0, false},
+		{"MemAvailable: 12 MB\n", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseMemAvailable(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseMemAvailable(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// Weight changes are written without fmt (10^8 of them took most of a
+// compilation), as fmt would write them, with no allocation per change.
+func TestWeightChangeWriter(t *testing.T) {
+	changes := []compiler.WeightChange{
+		{Projection: "in->exc", Source: 0, Target: 123456, Given: -32768, Used: -128},
+		{Projection: "in->exc", Source: 7, Target: 2, Given: 300, Used: 254},
+		{Projection: `a,"b"`, Source: 1 << 30, Target: 0, Given: 5, Used: 4},
+	}
+	var buf bytes.Buffer
+	bw := bufio.NewWriter(&buf)
+	write := weightChangeWriter(bw)
+	var want strings.Builder
+	for _, c := range changes {
+		write(c)
+		fmt.Fprintf(&want, "%s,%d,%d,%d,%d\n", csvField(c.Projection), c.Source, c.Target, c.Given, c.Used)
+	}
+	bw.Flush()
+	if buf.String() != want.String() {
+		t.Errorf("wrote\n%s\nwant\n%s", buf.String(), want.String())
+	}
+	bw = bufio.NewWriter(io.Discard)
+	write = weightChangeWriter(bw)
+	if n := testing.AllocsPerRun(1000, func() { write(changes[0]) }); n != 0 {
+		t.Errorf("%v allocations per change, want 0", n)
 	}
 }

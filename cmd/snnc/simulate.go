@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -80,10 +82,22 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 			return err
 		}
 	}
+	if err := checkMemory(path, net, loihisim.Options{}); err != nil {
+		return err
+	}
 	sim, err := loihisim.New(net, loihisim.Options{})
 	if err != nil {
 		return err
 	}
+	// The simulator has its own copy of every synapse (grouped by delay,
+	// weights prepared); from here on only net's populations are read (the
+	// output writers, the summary). Dropping the IR's synapse arrays lets
+	// their memory (8 bytes a synapse: 800 MB at 10^8) go back to the heap
+	// while the simulation runs.
+	for i := range net.Projections {
+		net.Projections[i].Syn = ir.Synapses{}
+	}
+	offs := net.Offsets()
 
 	out, closeOut, err := create(fl.output, cmd.OutOrStdout())
 	if err != nil {
@@ -116,7 +130,7 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 			return err
 		}
 		if traceW != nil {
-			if err := writeTrace(traceW, sim, net, t); err != nil {
+			if err := writeTrace(traceW, sim, net, offs, t); err != nil {
 				return err
 			}
 		}
@@ -163,13 +177,14 @@ func create(path string, def io.Writer) (io.Writer, func(), error) {
 	return f, func() { f.Close() }, nil
 }
 
-func writeTrace(w *spikes.Writer, sim *loihisim.Sim, net *ir.Network, t int) error {
+// writeTrace writes the state of every non-input neuron after step t; offs
+// is net.Offsets().
+func writeTrace(w *spikes.Writer, sim *loihisim.Sim, net *ir.Network, offs []int, t int) error {
 	for k, p := range net.Populations {
 		if p.Model == ir.ModelInput {
 			continue
 		}
-		off := net.Offset(k)
-		for i := off; i < off+p.Size; i++ {
+		for i := offs[k]; i < offs[k+1]; i++ {
 			n := sim.State(i)
 			if err := w.WriteState(t, int32(i), n.U, n.V); err != nil {
 				return err
@@ -177,6 +192,64 @@ func writeTrace(w *spikes.Writer, sim *loihisim.Sim, net *ir.Network, t int) err
 		}
 	}
 	return nil
+}
+
+// checkMemory fails, as a user error, when simulating net would need more
+// memory than the machine has available: one line instead of the Go
+// runtime's out-of-memory trace halfway through building the simulator.
+func checkMemory(path string, net *ir.Network, opt loihisim.Options) error {
+	avail, ok := memAvailable()
+	if !ok {
+		return nil
+	}
+	need := loihisim.EstimateBytes(net, opt)
+	if need <= avail {
+		return nil
+	}
+	return &userError{fmt.Sprintf("%s: simulating this network needs about %s, more than the %s available (neurons: %d, synapses: %d)",
+		path, memText(need), memText(avail), net.Neurons(), net.Synapses())}
+}
+
+// memText writes a number of bytes in decimal units (1 GB = 10^9 bytes).
+func memText(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+}
+
+// memAvailable returns the memory available for new allocations without
+// swapping (MemAvailable in /proc/meminfo), or false where it cannot tell.
+// Tests replace it.
+var memAvailable = func() (int64, bool) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	return parseMemAvailable(string(data))
+}
+
+// parseMemAvailable finds "MemAvailable: N kB" in /proc/meminfo's text.
+func parseMemAvailable(meminfo string) (int64, bool) {
+	for line := range strings.Lines(meminfo) {
+		rest, ok := strings.CutPrefix(line, "MemAvailable:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, false
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || kb < 0 {
+			return 0, false
+		}
+		return kb << 10, true
+	}
+	return 0, false
 }
 
 // newProgress returns a progress bar for a run on a terminal, or nil. The
