@@ -213,3 +213,36 @@ populations:
 		}
 	}
 }
+
+// TestCSVByteOrderMark: a CSV array may start with a UTF-8 byte order mark,
+// as spreadsheets write it, and may end its lines with CRLF; a BOM
+// elsewhere is an error, and a BOM alone is an empty file.
+func TestCSVByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	files := map[string][]byte{
+		"w.csv":   []byte(bom + "10, 0, -20\r\n0, 5, 0\r\n7, 7, 7\r\n0, 0, 255\r\n"),
+		"vth.csv": []byte(bom + "100\r\n120\r\n90\r\n80\r\n"),
+	}
+	src := "version: 1\npopulations:\n  - {name: in, size: 3, model: input}\n  - {name: exc, size: 4, model: lif, params: {vth: {file: vth.csv}}}\nprojections:\n  - {from: in, to: exc, weights: {file: w.csv}}\n"
+	net := mustParse(t, src, files)
+	if got := []int32(net.Populations[1].LIF.Vth); !reflect.DeepEqual(got, []int32{100, 120, 90, 80}) {
+		t.Errorf("vth = %v", got)
+	}
+	want, err := ParseFile("testdata/spec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(net.Projections[0].Syn, want.Projections[0].Syn) {
+		t.Errorf("weights with a BOM differ from the inline matrix\n%s", dump(net))
+	}
+	for _, c := range []struct{ data, want string }{
+		{bom, `vth.csv: populations[1].params.vth: the file is empty`},
+		{"100\n" + bom + "120\n90\n80\n", `vth.csv:2:1: populations[1].params.vth[1]: "\ufeff120" is not an integer (allowed: 0..131071)`},
+		{bom + bom + "100\n120\n90\n80\n", `vth.csv:1:1: populations[1].params.vth[0]: "\ufeff100" is not an integer (allowed: 0..131071)`},
+	} {
+		files["vth.csv"] = []byte(c.data)
+		if _, err := parseString(t, src, files); errText(err) != c.want {
+			t.Errorf("%q: got %v, want %s", c.data, err, c.want)
+		}
+	}
+}
