@@ -98,7 +98,7 @@ func TestParseInteger(t *testing.T) {
 }
 
 // scalarNode is the value of "v: text" as the YAML library parses it.
-func scalarNode(t *testing.T, text string) *yaml.Node {
+func scalarNode(t testing.TB, text string) *yaml.Node {
 	t.Helper()
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte("v: "+text), &doc); err != nil {
