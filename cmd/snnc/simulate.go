@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -91,11 +92,15 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	}
 	// The simulator has its own copy of every synapse (grouped by delay,
 	// weights prepared); from here on only net's populations are read (the
-	// output writers, the summary). Dropping the IR's synapse arrays lets
-	// their memory (8 bytes a synapse: 800 MB at 10^8) go back to the heap
-	// while the simulation runs.
+	// output writers, the summary). Drop the IR's synapse arrays and hand
+	// their memory back to the system (8 bytes a synapse: 800 MB at 10^8),
+	// rather than keep both copies for the whole simulation.
+	synapses := net.Synapses()
 	for i := range net.Projections {
 		net.Projections[i].Syn = ir.Synapses{}
+	}
+	if synapses >= 1<<20 {
+		debug.FreeOSMemory()
 	}
 	offs := net.Offsets()
 
