@@ -1,15 +1,13 @@
 package compiler
 
 import (
-	"bytes"
-	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/snnc/snnc/internal/sysmem"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -67,36 +65,11 @@ const fallbackMemoryBudget = 8 << 30
 func DefaultMemoryBudget() int64 { return defaultMemoryBudget() }
 
 var defaultMemoryBudget = sync.OnceValue(func() int64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return fallbackMemoryBudget
-	}
-	if b, ok := budgetFromMeminfo(data); ok {
-		return b
+	if avail, ok := sysmem.Available(); ok {
+		return avail / 4 * 3
 	}
 	return fallbackMemoryBudget
 })
-
-// budgetFromMeminfo is three quarters of MemAvailable in a /proc/meminfo
-// text ("MemAvailable:   24182548 kB").
-func budgetFromMeminfo(meminfo []byte) (int64, bool) {
-	for line := range bytes.Lines(meminfo) {
-		rest, ok := bytes.CutPrefix(line, []byte("MemAvailable:"))
-		if !ok {
-			continue
-		}
-		f := bytes.Fields(rest)
-		if len(f) != 2 || string(f[1]) != "kB" {
-			return 0, false
-		}
-		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
-		if err != nil || kb <= 0 || kb > math.MaxInt64/1024 {
-			return 0, false
-		}
-		return kb * 1024 / 4 * 3, true
-	}
-	return 0, false
-}
 
 // resolveBudget turns ParseOptions.MemoryBudget into a number of bytes.
 func resolveBudget(b int64) int64 {
@@ -125,10 +98,10 @@ func (p *parser) reserveNeurons(n *yaml.Node, path string, size, neurons int64) 
 			verb = "neuron takes"
 		}
 		return p.errorf(n, path, "%s %s about %s (%d bytes each), more than the memory budget of %s %s",
-			commas(size), verb, formatBytes(float64(need)), bytesPerNeuron, formatBytes(float64(p.budget)), allowed)
+			commas(size), verb, sysmem.Format(float64(need)), bytesPerNeuron, sysmem.Format(float64(p.budget)), allowed)
 	}
 	return p.errorf(n, path, "%s brings the network to %s neurons, about %s (%d bytes each), more than the memory budget of %s %s",
-		commas(size), commas(neurons), formatBytes(float64(need)), bytesPerNeuron, formatBytes(float64(p.budget)), allowed)
+		commas(size), commas(neurons), sysmem.Format(float64(need)), bytesPerNeuron, sysmem.Format(float64(p.budget)), allowed)
 }
 
 // reserveSynapses adds a projection's estimated size, synapses (the mean,
@@ -146,10 +119,10 @@ func (p *parser) reserveSynapses(n *yaml.Node, path, what string, synapses float
 	allowed := "(allowed: a network whose synapses fit in memory; " + budgetAllowed + ")"
 	if need > float64(p.budget) {
 		return p.errorf(n, path, "%s %s synapses, about %s, more than the memory budget of %s %s",
-			what, count, formatBytes(need), formatBytes(float64(p.budget)), allowed)
+			what, count, sysmem.Format(need), sysmem.Format(float64(p.budget)), allowed)
 	}
 	return p.errorf(n, path, "%s %s synapses, about %s, which brings the network to about %s, more than the memory budget of %s %s",
-		what, count, formatBytes(need), formatBytes(total), formatBytes(float64(p.budget)), allowed)
+		what, count, sysmem.Format(need), sysmem.Format(total), sysmem.Format(float64(p.budget)), allowed)
 }
 
 // commas writes an integer with thousands separators: 1,600,000,000.
@@ -170,17 +143,4 @@ func commas(v int64) string {
 		return "-" + string(b)
 	}
 	return string(b)
-}
-
-// formatBytes writes a size in decimal units: 12.8 GB, 640.0 kB.
-func formatBytes(b float64) string {
-	switch {
-	case b >= 1e9:
-		return fmt.Sprintf("%.1f GB", b/1e9)
-	case b >= 1e6:
-		return fmt.Sprintf("%.1f MB", b/1e6)
-	case b >= 1e3:
-		return fmt.Sprintf("%.1f kB", b/1e3)
-	}
-	return fmt.Sprintf("%.0f bytes", b)
 }

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/snnc/snnc/internal/sysmem"
 )
 
 const budgetNote = " (allowed: a network whose synapses fit in memory; see docs/format.md, Limits)"
@@ -122,14 +124,14 @@ func TestMemoryBudgetDefault(t *testing.T) {
 	if b <= 0 || b != DefaultMemoryBudget() {
 		t.Fatalf("DefaultMemoryBudget() = %d, then %d", b, DefaultMemoryBudget())
 	}
-	t.Logf("default memory budget: %s", formatBytes(float64(b)))
+	t.Logf("default memory budget: %s", sysmem.Format(float64(b)))
 	src := "version: 1\npopulations:\n  - {name: a, size: 2147483647, model: input}\n"
 	path := filepath.Join(t.TempDir(), "net.yaml")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if b < 2147483647*64 {
-		if _, err := Parse("net.yaml", []byte(src), nil); err == nil || !strings.Contains(err.Error(), "more than the memory budget of "+formatBytes(float64(b))) {
+		if _, err := Parse("net.yaml", []byte(src), nil); err == nil || !strings.Contains(err.Error(), "more than the memory budget of "+sysmem.Format(float64(b))) {
 			t.Errorf("Parse: got %v, want the budget error", err)
 		}
 		if _, err := ParseFile(path); err == nil || !strings.Contains(err.Error(), "more than the memory budget") {
@@ -144,38 +146,10 @@ func TestMemoryBudgetDefault(t *testing.T) {
 	}
 }
 
-func TestBudgetFromMeminfo(t *testing.T) {
-	cases := []struct {
-		text string
-		want int64
-		ok   bool
-	}{
-		{"MemTotal:       25165824 kB\nMemFree:         1000000 kB\nMemAvailable:   24182548 kB\nBuffers: 1 kB\n", 24182548 * 1024 / 4 * 3, true},
-		{"MemAvailable: 4 kB", 3072, true},
-		{"MemTotal:       25165824 kB\n", 0, false},
-		{"MemAvailable:   lots kB\n", 0, false},
-		{"MemAvailable:   100 MB\n", 0, false},
-		{"MemAvailable:   -5 kB\n", 0, false},
-		{"MemAvailable:   99999999999999999999 kB\n", 0, false},
-		{"", 0, false},
-	}
-	for _, c := range cases {
-		got, ok := budgetFromMeminfo([]byte(c.text))
-		if got != c.want || ok != c.ok {
-			t.Errorf("%q: got %d, %v; want %d, %v", c.text, got, ok, c.want, c.ok)
-		}
-	}
-}
-
-func TestCommasAndBytes(t *testing.T) {
+func TestCommas(t *testing.T) {
 	for v, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 1600000000: "1,600,000,000", -1234567: "-1,234,567"} {
 		if got := commas(v); got != want {
 			t.Errorf("commas(%d) = %q, want %q", v, got, want)
-		}
-	}
-	for v, want := range map[float64]string{12.8e9: "12.8 GB", 9.4e9: "9.4 GB", 640e3: "640.0 kB", 88: "88 bytes", 1.4e6: "1.4 MB"} {
-		if got := formatBytes(v); got != want {
-			t.Errorf("formatBytes(%g) = %q, want %q", v, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/snnc/snnc/internal/sysmem"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -95,7 +96,7 @@ func (r *Report) summarise(net *ir.Network) {
 // WriteText writes the report for people.
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "snnc compile report for %s\n\n", r.Source)
-	fmt.Fprintf(w, "neurons %d, synapses %d, longest delay %d steps, synapse storage %s\n\n", r.Neurons, r.Synapses, r.MaxDelay, bytesText(r.IRBytes))
+	fmt.Fprintf(w, "neurons %d, synapses %d, longest delay %d steps, synapse storage %s\n\n", r.Neurons, r.Synapses, r.MaxDelay, sysmem.Format(float64(r.IRBytes)))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "population\tmodel\tsize")
 	for _, p := range r.Populations {
@@ -138,7 +139,7 @@ func (r *Report) WriteText(w io.Writer) error {
 // WriteTimes writes the pass timings (snnc compile --time-passes).
 func (r *Report) WriteTimes(w io.Writer) {
 	for _, p := range r.Passes {
-		fmt.Fprintf(w, "pass %-16s %9.3f ms  %s allocated\n", p.Name, p.Seconds*1e3, bytesText(int64(p.AllocBytes)))
+		fmt.Fprintf(w, "pass %-16s %9.3f ms  %s allocated\n", p.Name, p.Seconds*1e3, sysmem.Format(float64(p.AllocBytes)))
 	}
 }
 
@@ -149,14 +150,3 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-func bytesText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}

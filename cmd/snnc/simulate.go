@@ -5,14 +5,13 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/internal/sysmem"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/spikes"
 	"github.com/spf13/cobra"
@@ -212,50 +211,11 @@ func checkMemory(path string, net *ir.Network, opt loihisim.Options) error {
 		return nil
 	}
 	return &userError{fmt.Sprintf("%s: simulating this network needs about %s, more than the %s available (neurons: %d, synapses: %d)",
-		path, memText(need), memText(avail), net.Neurons(), net.Synapses())}
+		path, sysmem.Format(float64(need)), sysmem.Format(float64(avail)), net.Neurons(), net.Synapses())}
 }
 
-// memText writes a number of bytes in decimal units (1 GB = 10^9 bytes).
-func memText(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.1f kB", float64(n)/1e3)
-}
-
-// memAvailable returns the memory available for new allocations without
-// swapping (MemAvailable in /proc/meminfo), or false where it cannot tell.
-// Tests replace it.
-var memAvailable = func() (int64, bool) {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0, false
-	}
-	return parseMemAvailable(string(data))
-}
-
-// parseMemAvailable finds "MemAvailable: N kB" in /proc/meminfo's text.
-func parseMemAvailable(meminfo string) (int64, bool) {
-	for line := range strings.Lines(meminfo) {
-		rest, ok := strings.CutPrefix(line, "MemAvailable:")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(rest)
-		if len(f) != 2 || f[1] != "kB" {
-			return 0, false
-		}
-		kb, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || kb < 0 {
-			return 0, false
-		}
-		return kb << 10, true
-	}
-	return 0, false
-}
+// memAvailable is sysmem.Available; tests replace it.
+var memAvailable = sysmem.Available
 
 // newProgress returns a progress bar for a run on a terminal, or nil. The
 // bar stays invisible for the first second, so short runs print nothing.
