@@ -41,6 +41,10 @@ func (e *Error) Error() string {
 	return strings.Join(parts, ": ")
 }
 
+// UserError marks *Error as a fault of the input, not of snnc: the CLI
+// exits with status 2 for it.
+func (e *Error) UserError() {}
+
 // formatPos is ir.Pos.String, except that a position without a file name
 // still shows LINE:COL.
 func formatPos(p ir.Pos) string {

@@ -103,7 +103,3 @@ func PassNames() []string {
 	}
 	return names
 }
-
-// UserError marks *Error as a fault of the input, not of snnc: the CLI
-// exits with status 2 for it.
-func (e *Error) UserError() {}
