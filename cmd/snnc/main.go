@@ -100,7 +100,7 @@ FPGA hardware, with one integer model that every stage agrees on exactly.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	addProfiling(root)
-	root.AddCommand(newCheckCommand(), newCompileCommand(), newSimulateCommand(), newVersionCommand())
+	root.AddCommand(newCheckCommand(), newCompileCommand(), newSimulateCommand(), newTargetsCommand(), newVersionCommand())
 	return root
 }
 
