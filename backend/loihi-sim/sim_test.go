@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/ir"
+	"github.com/snnc/snnc/testbench/randnet"
 )
 
 // One spike through a synapse of delay d arrives exactly d steps later, for
@@ -83,88 +84,6 @@ func TestRecurrentSelfExcitation(t *testing.T) {
 			t.Errorf("step %d: (u, v, spike) = %v, want %v", step, got, w)
 		}
 	}
-}
-
-// randomNetwork builds a seeded random network covering everything the
-// model has: several input and LIF populations, recurrence, mixed and
-// single-sign projections, every weight_bits and weight_exp, delays,
-// biases, refractory periods and initial state.
-func randomNetwork(t testing.TB, seed uint64, maxDelay int) *ir.Network {
-	r := rand.New(rand.NewPCG(seed, 1))
-	net := &ir.Network{}
-	nIn, nLIF := 1+r.IntN(2), 1+r.IntN(3)
-	for k := range nIn {
-		net.Populations = append(net.Populations, inputPop(fmt.Sprintf("in%d", k), 1+r.IntN(12)))
-	}
-	param := func(size int, lo, hi int32) ir.Param {
-		if r.IntN(2) == 0 {
-			return ir.Param{lo + r.Int32N(hi-lo+1)}
-		}
-		p := make(ir.Param, size)
-		for i := range p {
-			p[i] = lo + r.Int32N(hi-lo+1)
-		}
-		return p
-	}
-	for k := range nLIF {
-		size := 1 + r.IntN(24)
-		net.Populations = append(net.Populations, ir.Population{Name: fmt.Sprintf("lif%d", k), Size: size, Model: ir.ModelLIF, LIF: &ir.LIFParams{
-			Du: param(size, 0, 4095), Dv: param(size, 0, 4095), Vth: param(size, 0, 400),
-			BiasMant: param(size, -60, 60), BiasExp: param(size, 0, 3), Refractory: param(size, 0, 3),
-			U: param(size, -5000, 5000), V: param(size, -5000, 5000),
-		}})
-	}
-	for range 2 + r.IntN(6) {
-		from := r.IntN(len(net.Populations))
-		to := nIn + r.IntN(nLIF)
-		fromSize, toSize := net.Populations[from].Size, net.Populations[to].Size
-		sign := r.IntN(3) // 0 mixed, 1 excitatory, 2 inhibitory
-		var syns []ir.Synapse
-		for s := range fromSize {
-			for d := range toSize {
-				if r.Float64() < 0.4 {
-					w := int16(r.IntN(601) - 300)
-					if sign == 1 {
-						w = int16(r.IntN(300))
-					} else if sign == 2 {
-						w = -int16(r.IntN(300))
-					}
-					syns = append(syns, ir.Synapse{Source: int32(s), Target: int32(d), Weight: w, Delay: uint16(1 + r.IntN(maxDelay))})
-				}
-			}
-		}
-		p := projection(t, from, to, fromSize, r.IntN(ir.WeightExpMax-ir.WeightExpMin+1)+ir.WeightExpMin, 1+r.IntN(8), syns)
-		if r.IntN(3) == 0 { // an explicit mode, possibly unlike the weights
-			p.SignMode, p.SignModeDerived = ir.SignMode(1+r.IntN(3)), false
-		}
-		net.Projections = append(net.Projections, p)
-	}
-	if err := net.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return net
-}
-
-// randomInputs draws input spikes for steps steps.
-func randomInputs(net *ir.Network, seed uint64, steps int, rate float64) [][]int32 {
-	r := rand.New(rand.NewPCG(seed, 2))
-	in := make([][]int32, steps)
-	for k, p := range net.Populations {
-		if p.Model != ir.ModelInput {
-			continue
-		}
-		for step := range in {
-			for i := range p.Size {
-				if r.Float64() < rate {
-					in[step] = append(in[step], int32(net.Offset(k)+i))
-				}
-			}
-		}
-	}
-	for _, s := range in {
-		slices.Sort(s)
-	}
-	return in
 }
 
 // trace is every neuron's (u, v) and the spikes, step by step.
@@ -306,8 +225,8 @@ func compareTraces(t *testing.T, what string, got, want trace) {
 func TestMatchesDenseReference(t *testing.T) {
 	total := 0
 	for seed := range uint64(60) {
-		net := randomNetwork(t, seed, 1+int(seed%40))
-		in := randomInputs(net, seed, 120, 0.2)
+		net := randnet.Network(seed, randnet.Options{MaxDelay: 1 + int(seed%40), Refractory: true})
+		in := randnet.Inputs(net, seed, 120, 0.2)
 		want := denseReference(net, in)
 		for _, spikes := range want.spikes {
 			total += len(spikes)
@@ -323,8 +242,8 @@ func TestMatchesDenseReference(t *testing.T) {
 // The same network and inputs give the same output, run after run.
 func TestDeterministic(t *testing.T) {
 	for seed := range uint64(10) {
-		net := randomNetwork(t, 100+seed, 30)
-		in := randomInputs(net, seed, 200, 0.3)
+		net := randnet.Network(100+seed, randnet.Options{MaxDelay: 30, Refractory: true})
+		in := randnet.Inputs(net, seed, 200, 0.3)
 		compareTraces(t, fmt.Sprintf("seed %d", seed), runSim(t, net, in, Options{}), runSim(t, net, in, Options{}))
 	}
 }
