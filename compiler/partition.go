@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/ir"
@@ -81,38 +82,84 @@ func (e *MapError) UserError() {}
 // traffic of the result. The mapping shares net. Every core limit holds in
 // the result; a network that cannot be mapped gives a *MapError. The output
 // depends only on the inputs: the same network gives the same mapping on
-// every run and machine.
+// every run and machine, whatever its number of processors.
 //
-// Cost: O(neurons + synapses) time per partition round (a few rounds when
-// output axons are tight) and about 4 bytes per synapse plus 30 bytes per
-// neuron of working memory, freed before placement.
+// Cost: O(neurons + synapses) time per partition fill (one to a few,
+// while output axons are tight), the placement's fixed budget, and
+// O(neurons + synapses + mesh) for the traffic. Working memory is about 6
+// bytes per synapse while the reverse adjacency is built, 4 while
+// partitioning, and 30 bytes per neuron; the per-synapse part is freed
+// before placement.
 func MapNetwork(net *ir.Network, p *loihisim.Profile, opt MapOptions) (*ir.Mapped, *Traffic, error) {
-	opt, err := opt.withDefaults()
+	ms, trs, err := MapNetworks(net, p, opt)
 	if err != nil {
 		return nil, nil, err
+	}
+	return ms[0], trs[0], nil
+}
+
+// MapNetworks maps net once per option set, sharing the work they have in
+// common (the reverse adjacency, a partition two sets both use): a report
+// that compares the chosen mapping with Baseline costs less than two calls
+// of MapNetwork. Results are in the order of opts.
+func MapNetworks(net *ir.Network, p *loihisim.Profile, opts ...MapOptions) ([]*ir.Mapped, []*Traffic, error) {
+	for i := range opts {
+		var err error
+		if opts[i], err = opts[i].withDefaults(); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := checkProjections(net, p); err != nil {
 		return nil, nil, err
 	}
-	g := newGraph(net)
-	part, err := partition(g, p, opt.Partition)
-	if err != nil {
-		return nil, nil, err
+	// timed runs f and returns how long it took and what it allocated.
+	timed := func(name string, f func()) PassTime {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		f()
+		runtime.ReadMemStats(&after)
+		return PassTime{Name: name, Seconds: time.Since(start).Seconds(), AllocBytes: after.TotalAlloc - before.TotalAlloc}
+	}
+	var g *graph
+	graphTime := timed("map: reverse adjacency", func() { g = newGraph(net) })
+	parts := map[string]*partitionResult{}
+	partTimes := map[string]PassTime{}
+	for _, opt := range opts {
+		if parts[opt.Partition] != nil {
+			continue
+		}
+		var part *partitionResult
+		var err error
+		partTimes[opt.Partition] = timed("map: partition ("+opt.Partition+")", func() { part, err = partition(g, p, opt.Partition) })
+		if err != nil {
+			return nil, nil, err
+		}
+		if chips := ceilDiv(part.cores, p.CoresPerChip()); p.Chip.MaxChips > 0 && chips > p.Chip.MaxChips {
+			return nil, nil, &MapError{Limit: "chip.max_chips", Msg: fmt.Sprintf(
+				"the network needs %d cores on %d chips; a %s target has at most %d chips of %d cores (chip.max_chips)",
+				part.cores, chips, p.Name, p.Chip.MaxChips, p.CoresPerChip())}
+		}
+		parts[opt.Partition] = part
 	}
 	g.dropReverse()
-	if chips := ceilDiv(part.cores, p.CoresPerChip()); p.Chip.MaxChips > 0 && chips > p.Chip.MaxChips {
-		return nil, nil, &MapError{Limit: "chip.max_chips", Msg: fmt.Sprintf(
-			"the network needs %d cores on %d chips; a %s target has at most %d chips of %d cores (chip.max_chips)",
-			part.cores, chips, p.Name, p.Chip.MaxChips, p.CoresPerChip())}
+	var ms []*ir.Mapped
+	var trs []*Traffic
+	for _, opt := range opts {
+		part := parts[opt.Partition]
+		var pl *placement
+		placeTime := timed("map: place ("+opt.Place+")", func() { pl = place(g, part, p, opt.Place) })
+		m := pl.mapped(net, p, part)
+		var tr *Traffic
+		routeTime := timed("map: route", func() { tr = PredictTraffic(m, p) })
+		tr.Partition, tr.Place, tr.PartitionFills, tr.PlaceNote = opt.Partition, opt.Place, part.fills, pl.note
+		tr.Times = []PassTime{graphTime, partTimes[opt.Partition], placeTime, routeTime}
+		if err := tr.checkLimits(p); err != nil {
+			return nil, nil, fmt.Errorf("snnc internal error (please report): the mapping breaks a limit: %w", err)
+		}
+		ms, trs = append(ms, m), append(trs, tr)
 	}
-	pl := place(g, part, p, opt.Place)
-	m := pl.mapped(net, p, part)
-	tr := PredictTraffic(m, p)
-	tr.Partition, tr.Place, tr.PartitionRounds, tr.PlaceNote = opt.Partition, opt.Place, part.rounds, pl.note
-	if err := tr.checkLimits(p); err != nil {
-		return nil, nil, fmt.Errorf("snnc internal error (please report): the mapping breaks a limit: %w", err)
-	}
-	return m, tr, nil
+	return ms, trs, nil
 }
 
 // checkProjections checks what legalisation and weight preparation should
@@ -183,18 +230,28 @@ var reverseBlock int64 = 1 << 18
 // per group of 256 targets; append each synapse to the stream of its block
 // of 2^shift targets (256 to 65536, as many as keep blocks near
 // reverseBlock synapses) with its target's place in the block beside it (2
-// more bytes per synapse, freed at the end); sort each block by target,
-// blocks in parallel. Within a target's list the sources are in the order
-// of a walk over populations, projections and sources, however blocks fall.
+// more bytes per synapse, freed at the end); sort each block by target.
+// Within a target's list the sources are in the order of a walk over
+// populations, their projections and sources. The walk is cut into one
+// part per processor for the first two passes, each part writing after the
+// parts before it in every block, and the blocks are sorted in parallel,
+// so the result does not depend on the number of processors.
 func (g *graph) buildReverse() {
-	net := g.net
+	walk := g.walk()
 	const groupShift = 8
+	parts := parallelIn(workers(int(walk.total)), int(walk.total), func(_, lo, hi int) []int64 {
+		groups := make([]int64, g.n>>groupShift+1)
+		walk.rows(int64(lo), int64(hi), func(base, _ int, targets []int32) {
+			for _, t := range targets {
+				groups[(base+int(t))>>groupShift]++
+			}
+		})
+		return groups
+	})
 	groups := make([]int64, g.n>>groupShift+1)
-	for i := range net.Projections {
-		pr := &net.Projections[i]
-		base := g.offs[pr.To]
-		for _, t := range pr.Syn.Target {
-			groups[(base+int(t))>>groupShift]++
+	for _, p := range parts {
+		for j, c := range p {
+			groups[j] += c
 		}
 	}
 	shift := 16
@@ -219,30 +276,34 @@ func (g *graph) buildReverse() {
 	for b := range nb {
 		blockStart[b+1] += blockStart[b]
 	}
-	groups = nil
-	cursor := slices.Clone(blockStart[:nb])
+	// Each part's cursor in each block: after the parts before it.
+	cursors := make([][]int64, len(parts))
+	next := slices.Clone(blockStart[:nb])
+	for w, p := range parts {
+		cursors[w] = slices.Clone(next)
+		for j, c := range p {
+			next[j>>(shift-groupShift)] += c
+		}
+	}
+	parts, groups, next = nil, nil, nil
 	g.inSrc = make([]int32, blockStart[nb])
 	low := make([]uint16, len(g.inSrc))
 	mask := 1<<shift - 1
-	for k := range net.Populations {
-		for _, i := range g.outProj[k] {
-			pr := &net.Projections[i]
-			base := g.offs[pr.To]
-			for src := range pr.Syn.Sources() {
-				lo, hi := pr.Syn.Row(src)
-				s := int32(g.offs[k] + src)
-				for _, t := range pr.Syn.Target[lo:hi] {
-					tg := base + int(t)
-					b := tg >> shift
-					at := cursor[b]
-					cursor[b]++
-					g.inSrc[at] = s
-					low[at] = uint16(tg & mask)
-				}
+	parallelIn(len(cursors), int(walk.total), func(w, lo, hi int) struct{} {
+		cursor := cursors[w]
+		walk.rows(int64(lo), int64(hi), func(base, s int, targets []int32) {
+			for _, t := range targets {
+				tg := base + int(t)
+				b := tg >> shift
+				at := cursor[b]
+				cursor[b]++
+				g.inSrc[at] = int32(s)
+				low[at] = uint16(tg & mask)
 			}
-		}
-	}
-	cursor = nil
+		})
+		return struct{}{}
+	})
+	cursors = nil
 	// Sort each block by target, stably, through a buffer per worker, and
 	// fill in the block's part of inStart.
 	g.inStart = make([]int64, g.n+1)
@@ -275,6 +336,16 @@ func (g *graph) buildReverse() {
 // dropReverse frees the reverse CSR, which only partitioning needs.
 func (g *graph) dropReverse() { g.inStart, g.inSrc = nil, nil }
 
+func (g *graph) hasTargets(v int) bool {
+	k := g.popOf[v]
+	for _, i := range g.outProj[k] {
+		if lo, hi := g.net.Projections[i].Syn.Row(v - g.offs[k]); hi > lo {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *graph) isInput(v int) bool {
 	return g.net.Populations[g.popOf[v]].Model == ir.ModelInput
 }
@@ -290,195 +361,448 @@ func (g *graph) name(v int) string {
 type partitionResult struct {
 	coreOf []int32 // -1 for input neurons
 	cores  int
-	rounds int // fills until output axons settled
+	fills  int // fills made (the result is from one of them)
 }
 
-// maxRounds bounds the fills of the output-axon fixed point.
-const maxRounds = 30
+// greedyBlockSynapses sets the size of the blocks the greedy fill works on
+// independently: large networks are cut into blocks of consecutive neurons
+// with about this many synapses (in and out) each, filled in parallel. The
+// cut depends only on the network, never on the machine, and a network
+// under 16M synapses is one block. Cores never span two blocks, which costs
+// little: a block holds hundreds of cores.
+var greedyBlockSynapses int64 = 1 << 24
 
-// partitioner fills cores under the limits. Input axons and synapse memory
-// are counted exactly as neurons are added. Output axons depend on where
-// the targets go, so each neuron is charged an estimate est; after a fill
-// the real counts are computed and, while some core is over its limit, the
-// estimates are raised to the real counts (never lowered) and the cores
-// filled again.
+// partitioner fills cores under the limits. Neurons, input axons and
+// synapse memory are counted exactly as neurons are added. Output axons
+// depend on where the targets go, which is not known yet, so the first
+// fill charges each neuron a bound: the distinct cores of the targets
+// already placed, exactly, plus one for each target not placed yet (and
+// less as those join the open core). Every core of that fill is within its
+// limit, whatever happens later, except a lone neuron whose bound alone is
+// over it (it then gets a core to itself and is checked afterwards).
 //
-// Raising alone converges slowly when cores are full to the last output
-// axon (random connectivity: each fill moves every neuron, and a neuron's
-// count varies by a few between fills), so from the second fill on the
-// partitioner also keeps a reserve: after a fill whose estimates were
-// already measured, it grows to the largest amount by which an over-limit
-// core's real count exceeded the estimates it was filled with. Cores are
-// then filled to OutputAxons - reserve (a lone neuron to OutputAxons). This
-// settles in a few fills, at the cost of that many output axons per core.
-//
-// Everything a fill tests per synapse stays in cache, since a random
-// access to a per-neuron array misses it on nearly every synapse at 10^8
-// synapses: which neurons are assigned and which sources the open core
-// already counts are bits, 3 per neuron in one cache line (marks), and
-// the greedy fill's gains
-// live in a hash table of the open core's neighbours.
+// With random connectivity the bound is about the real count. Where
+// targets share the cores they end up on (local connectivity) it is loose,
+// so if output axons closed cores in the bounded fill, the partitioner
+// then makes up to estimateFills fills as the design asked: each neuron
+// is charged an estimate, one output axon at first, then its largest real
+// count so far. An estimated fill can break the limit, since moving
+// neurons changes the real counts, and estimates alone do not settle for
+// the greedy fill, where a small change of estimates moves every later
+// core (on a 60x60 grid of tiny cores: 854 to 1604 cores in 30 fills, none
+// within the limit). So after the second estimated fill, cores also keep a
+// reserve of output axons: the largest amount by which an over-limit
+// core's real count exceeded its estimates. The result is the fill within
+// every limit with the fewest cores (the first on a tie); the bounded fill
+// ensures there is one.
 type partitioner struct {
 	g       *graph
 	p       *loihisim.Profile
-	coreOf  []int32 // -1 for inputs and neurons not yet assigned
-	marks   marks   // assigned neurons and inputs; the open core's input axons
+	coreOf  []int32 // -1 for inputs
 	est     []int32
+	bound   []int32 // each neuron's first charge in the bounded fill
 	reserve int64
+	blocks  []int // block b is neurons blocks[b] .. blocks[b+1]-1
+	fillers []*filler
+}
+
+// estimateFills bounds the estimated fills after the bounded one.
+var estimateFills = 4
+
+func partition(g *graph, p *loihisim.Profile, strategy string) (*partitionResult, error) {
+	pt := &partitioner{g: g, p: p, coreOf: make([]int32, g.n), est: make([]int32, g.n), bound: make([]int32, g.n)}
+	pt.blocks = []int{0, g.n}
+	if strategy == PartitionGreedy {
+		pt.blocks = g.blocks(greedyBlockSynapses)
+	}
+	for range min(len(pt.blocks)-1, runtime.GOMAXPROCS(0)) {
+		pt.fillers = append(pt.fillers, pt.newFiller(strategy == PartitionGreedy))
+	}
+	var best *partitionResult
+	var real []int32
+	fills := 0
+	for fills < 1+estimateFills {
+		fills++
+		bounded := fills == 1
+		if fills == 2 { // estimates start at one output axon per neuron with targets
+			for v := range pt.est {
+				pt.est[v] = 0
+				if g.hasTargets(v) {
+					pt.est[v] = 1
+				}
+			}
+		}
+		cores, outputClosed, err := pt.fill(bounded)
+		if err != nil {
+			return nil, err
+		}
+		var over bool
+		var used, drift int64
+		real, over, used, drift = pt.realCounts(cores, real)
+		if !over && (best == nil || cores < best.cores) {
+			best = &partitionResult{coreOf: slices.Clone(pt.coreOf), cores: cores}
+		}
+		if bounded {
+			var charged int64
+			for _, b := range pt.bound {
+				charged += int64(b)
+			}
+			if !outputClosed || !over && charged <= used+used/32 {
+				break // estimates would fill the same cores, or no fewer
+			}
+			continue
+		}
+		if over && fills > 2 {
+			pt.reserve = max(pt.reserve, drift)
+		}
+		raised := false
+		for v, n := range real {
+			if n > pt.est[v] {
+				pt.est[v], raised = n, true
+			}
+		}
+		if !raised && !over {
+			break // the next fill would be the same
+		}
+	}
+	if best == nil {
+		return nil, pt.overError(real)
+	}
+	best.fills = fills
+	return best, nil
+}
+
+func (pt *partitioner) newFiller(greedy bool) *filler {
+	f := &filler{g: pt.g, p: pt.p, coreOf: pt.coreOf, est: pt.est, bound: pt.bound, marks: make(marks, pt.g.n/64+1), place: newPlace(pt.g.n)}
+	if greedy {
+		f.fr = newFrontier(f.marks)
+	}
+	return f
+}
+
+// overError describes why no fill kept every core within its output axons.
+func (pt *partitioner) overError(real []int32) error {
+	p := pt.p
+	out := map[int32]int64{}
+	members := map[int32][]int{}
+	for v, c := range pt.coreOf {
+		if c >= 0 {
+			out[c] += int64(real[v])
+			members[c] = append(members[c], v)
+		}
+	}
+	for c := range int32(len(out)) {
+		if out[c] > int64(p.Core.OutputAxons) && len(members[c]) == 1 {
+			v := members[c][0]
+			return &MapError{Limit: "core.output_axons", Msg: fmt.Sprintf(
+				"%s sends spikes to %d cores; a %s core holds %d output axons (core.output_axons)",
+				pt.g.name(v), real[v], p.Name, p.Core.OutputAxons)}
+		}
+	}
+	return &MapError{Limit: "core.output_axons", Msg: fmt.Sprintf(
+		"cannot keep output axons within %d per %s core (core.output_axons) in %d partitions",
+		p.Core.OutputAxons, p.Name, 1+estimateFills)}
+}
+
+// blocks cuts the neurons into ranges of about size synapses (in and out).
+func (g *graph) blocks(size int64) []int {
+	var total int64
+	for _, pr := range g.net.Projections {
+		total += 2 * int64(pr.Syn.Len())
+	}
+	n := max(total/size, 1)
+	cuts := []int{0}
+	var sum int64
+	for v := range g.n {
+		k := g.popOf[v]
+		for _, i := range g.outProj[k] {
+			lo, hi := g.net.Projections[i].Syn.Row(v - g.offs[k])
+			sum += int64(hi - lo)
+		}
+		sum += g.inStart[v+1] - g.inStart[v]
+		if int64(len(cuts)) < n && sum >= total*int64(len(cuts))/n {
+			cuts = append(cuts, v+1)
+		}
+	}
+	if cuts[len(cuts)-1] != g.n {
+		cuts = append(cuts, g.n)
+	}
+	return cuts
+}
+
+// fill fills every block, in parallel, and numbers the cores block by
+// block, charging output axons by bounds or by estimates. It returns the
+// number of cores and whether output axons closed a core; the first
+// block's error, if any.
+func (pt *partitioner) fill(bounded bool) (int, bool, error) {
+	nb := len(pt.blocks) - 1
+	cores := make([]int32, nb)
+	errs := make([]error, nb)
+	var wg sync.WaitGroup
+	for w, f := range pt.fillers {
+		f.bounded, f.reserve, f.outputClosed = bounded, pt.reserve, false
+		wg.Go(func() {
+			for b := w; b < nb; b += len(pt.fillers) {
+				cores[b], errs[b] = f.fill(pt.blocks[b], pt.blocks[b+1])
+			}
+		})
+	}
+	wg.Wait()
+	total := int32(0)
+	for b := range nb {
+		if errs[b] != nil {
+			return 0, false, errs[b]
+		}
+		if total > 0 {
+			for v := pt.blocks[b]; v < pt.blocks[b+1]; v++ {
+				if pt.coreOf[v] >= 0 {
+					pt.coreOf[v] += total
+				}
+			}
+		}
+		total += cores[b]
+	}
+	outputClosed := false
+	for _, f := range pt.fillers {
+		outputClosed = outputClosed || f.outputClosed
+	}
+	return int(total), outputClosed, nil
+}
+
+// filler fills the cores of one block at a time: greedily when it has a
+// frontier, else sequentially. Everything it tests per synapse stays in
+// cache, since a random access to a per-neuron array misses it on nearly
+// every synapse at 10^8 synapses: which neurons are assigned (or outside
+// the block), on the open core, counted as its input axons, and which of
+// the open core's neurons have a target on it are bits, for 64 neurons in
+// one cache line (marks), and the greedy fill's gains live in the
+// frontier's small tables.
+type filler struct {
+	g       *graph
+	p       *loihisim.Profile
+	coreOf  []int32 // shared; a filler writes only its block's neurons, at the end
+	place   []int32 // the core of each neuron of the block, -1 for others
+	est     []int32 // shared, read only during a fill
+	bound   []int32 // shared; a filler writes only its block's neurons
+	bounded bool    // charge output axons by bounds, not estimates
+	reserve int64   // output axons an estimated fill keeps free
+	// outputClosed records that output axons alone closed a core
+	outputClosed bool
+	marks        marks
+	fr           *frontier
+	lo, hi       int // the block
 	// the open core
 	cur        int32
 	nNeur      int
 	nSyn, nOut int64
-	axonList   []int32 // the open core's input axons, to clear their marks
-	newAx      int     // input axons the last call of fits added
+	axonList   []int32  // the open core's input axons, to clear their marks
+	members    []int32  // the open core's neurons
+	newAx      int      // input axons the last call of fits added
+	charge     int64    // what the last call of fits charged for output axons
+	selfTarget bool     // whether the last neuron fits saw has a target on the open core
+	coreStamp  []uint32 // per core of the block: the last call of boundOf that counted it
+	stampGen   uint32
 	buf        []int32 // scratch
 }
 
-func partition(g *graph, p *loihisim.Profile, strategy string) (*partitionResult, error) {
-	pt := &partitioner{g: g, p: p, coreOf: make([]int32, g.n), marks: make(marks, g.n/64+1), est: make([]int32, g.n)}
-	for v := range g.n {
-		if g.isInput(v) {
-			continue
-		}
-		// A neuron with targets needs at least one output axon.
-		k := g.popOf[v]
-		for _, i := range g.outProj[k] {
-			if lo, hi := g.net.Projections[i].Syn.Row(v - g.offs[k]); hi > lo {
-				pt.est[v] = 1
-				break
-			}
+// fill fills the cores of neurons lo..hi-1, numbering them from 0, and
+// returns how many it used.
+func (f *filler) fill(lo, hi int) (int32, error) {
+	if f.fr != nil {
+		f.fr.clear()
+	}
+	for w := range f.marks {
+		f.marks[w].done = ^uint64(0)
+	}
+	for v := lo; v < hi; v++ {
+		f.place[v] = -1
+		if !f.g.isInput(v) {
+			f.marks[v>>6].done &^= 1 << (v & 63)
 		}
 	}
-	var fr *frontier
-	if strategy == PartitionGreedy {
-		fr = newFrontier(pt.marks)
+	f.cur, f.coreStamp, f.stampGen = 0, append(f.coreStamp[:0], 0), 0
+	f.close()
+	var err error
+	if f.fr != nil {
+		err = f.fillGreedy(lo, hi)
+	} else {
+		err = f.fillSequential(lo, hi)
 	}
-	for round := 1; round <= maxRounds; round++ {
-		var err error
-		if fr != nil {
-			err = pt.fillGreedy(fr)
-		} else {
-			err = pt.fillSequential()
-		}
-		if err != nil {
-			return nil, err
-		}
-		cores := int(pt.cur) + 1
-		if pt.nNeur == 0 {
-			cores = int(pt.cur)
-		}
-		over, drift := pt.raiseEstimates(cores)
-		if !over {
-			return &partitionResult{coreOf: pt.coreOf, cores: cores, rounds: round}, nil
-		}
-		if round > 1 {
-			pt.reserve = max(pt.reserve, drift)
-		}
+	copy(f.coreOf[lo:hi], f.place[lo:hi])
+	for v := lo; v < hi; v++ { // outside the next block
+		f.place[v] = -1
 	}
-	return nil, &MapError{Limit: "core.output_axons", Msg: fmt.Sprintf(
-		"cannot keep output axons within %d per %s core (core.output_axons): the counts did not settle after %d partitions",
-		p.Core.OutputAxons, p.Name, maxRounds)}
+	if f.nNeur == 0 {
+		return f.cur, err
+	}
+	return f.cur + 1, err
 }
 
-// reset starts a fill: every non-input neuron unassigned, core 0 open.
-func (pt *partitioner) reset() {
-	for w := range pt.marks {
-		pt.marks[w].done = 0
+func newPlace(n int) []int32 {
+	p := make([]int32, n)
+	for i := range p {
+		p[i] = -1
 	}
-	for v := range pt.g.n {
-		pt.coreOf[v] = -1
-		if pt.g.isInput(v) {
-			pt.marks.setDone(v)
-		}
-	}
-	pt.cur, pt.nNeur, pt.nSyn, pt.nOut = 0, 0, 0, 0
-	pt.clearAxons()
+	return p
 }
 
-func (pt *partitioner) clearAxons() {
-	for _, s := range pt.axonList {
-		pt.marks.unsetAxon(int(s))
+// close clears the open core's counts and marks.
+func (f *filler) close() {
+	for _, s := range f.axonList {
+		f.marks.unsetAxon(int(s))
 	}
-	pt.axonList = pt.axonList[:0]
+	for _, v := range f.members {
+		f.marks[v>>6].open &^= 1 << (v & 63)
+		f.marks[v>>6].hasT &^= 1 << (v & 63)
+	}
+	f.axonList, f.members = f.axonList[:0], f.members[:0]
+	f.nNeur, f.nSyn, f.nOut = 0, 0, 0
 }
 
 // fits reports whether neuron v can join the open core. It adds v's new
 // sources to the core's input axons, so after a false the core must be
 // closed. A neuron that does not fit an empty core is an error.
-func (pt *partitioner) fits(v int) (bool, error) {
-	c := &pt.p.Core
-	lo, hi := pt.g.inStart[v], pt.g.inStart[v+1]
-	before := len(pt.axonList)
-	for _, s := range pt.g.inSrc[lo:hi] {
-		if !pt.marks.isAxon(int(s)) {
-			pt.marks.setAxon(int(s))
-			pt.axonList = append(pt.axonList, s)
+func (f *filler) fits(v int) (bool, error) {
+	c := &f.p.Core
+	lo, hi := f.g.inStart[v], f.g.inStart[v+1]
+	before := len(f.axonList)
+	// A neuron of the open core with synapses to v loses one target not
+	// placed per synapse and gains the open core, if it had no target on
+	// it yet: its bound falls (or stays).
+	var change int64
+	for _, s := range f.g.inSrc[lo:hi] {
+		m, bit := &f.marks[s>>6], uint64(1)<<(s&63)
+		if m.axon&bit == 0 {
+			m.axon |= bit
+			f.axonList = append(f.axonList, s)
+		}
+		if m.open&bit != 0 {
+			change--
+			if m.hasT&bit == 0 {
+				m.hasT |= bit
+				change++
+			}
 		}
 	}
-	pt.newAx = len(pt.axonList) - before
+	f.newAx = len(f.axonList) - before
 	syn := hi - lo
-	ax := len(pt.axonList)
-	mem := (pt.nSyn+syn)*int64(c.SynapseBits) + int64(ax)*int64(c.InputAxonBits)
-	outLimit := int64(c.OutputAxons)
-	if pt.nNeur > 0 {
-		outLimit -= pt.reserve
+	ax := len(f.axonList)
+	mem := (f.nSyn+syn)*int64(c.SynapseBits) + int64(ax)*int64(c.InputAxonBits)
+	if f.bounded {
+		f.selfTarget = false
+		f.charge = change + int64(f.boundOf(v))
+	} else {
+		f.charge = int64(f.est[v])
 	}
-	ok := ax <= c.InputAxons && pt.nNeur+1 <= c.Neurons && mem <= c.SynapseMemoryBits &&
-		pt.nOut+int64(pt.est[v]) <= outLimit
-	if ok || pt.nNeur > 0 {
+	outLimit := int64(c.OutputAxons)
+	if !f.bounded && f.nNeur > 0 {
+		outLimit -= f.reserve
+	}
+	others := ax <= c.InputAxons && f.nNeur+1 <= c.Neurons && mem <= c.SynapseMemoryBits
+	ok := others && f.nOut+f.charge <= outLimit
+	if f.nNeur > 0 {
+		f.outputClosed = f.outputClosed || others && !ok
 		return ok, nil
+	}
+	if ok {
+		return true, nil
 	}
 	switch {
 	case ax > c.InputAxons:
 		return false, &MapError{Limit: "core.input_axons", Msg: fmt.Sprintf(
 			"%s has %d distinct input neurons; a %s core holds %d input axons (core.input_axons)",
-			pt.g.name(v), ax, pt.p.Name, c.InputAxons)}
+			f.g.name(v), ax, f.p.Name, c.InputAxons)}
 	case mem > c.SynapseMemoryBits:
 		return false, &MapError{Limit: "core.synapse_memory_bits", Msg: fmt.Sprintf(
 			"%s needs %d bits of synapse memory (%d synapses x %d bits + %d input axons x %d bits); a %s core holds %d bits (core.synapse_memory_bits)",
-			pt.g.name(v), mem, syn, c.SynapseBits, ax, c.InputAxonBits, pt.p.Name, c.SynapseMemoryBits)}
-	default:
-		return false, &MapError{Limit: "core.output_axons", Msg: fmt.Sprintf(
-			"%s sends spikes to %d cores; a %s core holds %d output axons (core.output_axons)",
-			pt.g.name(v), pt.est[v], pt.p.Name, c.OutputAxons)}
+			f.g.name(v), mem, syn, c.SynapseBits, ax, c.InputAxonBits, f.p.Name, c.SynapseMemoryBits)}
 	}
+	// Over the output axons alone: take the core anyway; the real count,
+	// known after the fill, decides.
+	return true, nil
+}
+
+// boundOf is the most output axons v can need on the open core: the
+// distinct cores of its targets already placed, one for the open core if
+// a target is on it (or v itself), and one for each other target (on a
+// later core, or in another block). The targets' cores are gathered before
+// any is tested, so that their cache misses overlap.
+func (f *filler) boundOf(v int) int32 {
+	g := f.g
+	k := g.popOf[v]
+	dst := f.buf[:0]
+	f.place[v] = f.cur // for a synapse to itself
+	for _, i := range g.outProj[k] {
+		pr := &g.net.Projections[i]
+		lo, hi := pr.Syn.Row(v - g.offs[k])
+		base := f.place[g.offs[pr.To]:]
+		for _, t := range pr.Syn.Target[lo:hi] {
+			dst = append(dst, base[t])
+		}
+	}
+	f.place[v] = -1
+	f.buf = dst
+	var n int32
+	f.stampGen++ // a neuron can be bounded twice (on a full core, then a new one)
+	for _, c := range dst {
+		switch {
+		case c == f.cur:
+			f.selfTarget = true
+		case c < 0:
+			n++ // not placed, or placed by another block
+		case f.coreStamp[c] != f.stampGen:
+			f.coreStamp[c] = f.stampGen
+			n++
+		}
+	}
+	if f.selfTarget {
+		n++
+	}
+	return n
 }
 
 // add puts v on the open core; fits(v) must just have said yes.
-func (pt *partitioner) add(v int) {
-	pt.coreOf[v] = pt.cur
-	pt.marks.setDone(v)
-	pt.nNeur++
-	pt.nSyn += pt.g.inStart[v+1] - pt.g.inStart[v]
-	pt.nOut += int64(pt.est[v])
+func (f *filler) add(v int) {
+	f.place[v] = f.cur
+	f.marks.setDone(v)
+	f.marks[v>>6].open |= 1 << (v & 63)
+	if f.bounded {
+		f.bound[v] = int32(f.charge) // for the record: the first charge
+		if f.selfTarget {
+			f.marks[v>>6].hasT |= 1 << (v & 63)
+		}
+	}
+	f.members = append(f.members, int32(v))
+	f.nNeur++
+	f.nSyn += f.g.inStart[v+1] - f.g.inStart[v]
+	f.nOut += f.charge
 }
 
 // next opens a new core.
-func (pt *partitioner) next() {
-	pt.cur++
-	pt.nNeur, pt.nSyn, pt.nOut = 0, 0, 0
-	pt.clearAxons()
+func (f *filler) next() {
+	f.cur++
+	f.coreStamp = append(f.coreStamp, 0)
+	f.close()
 }
 
 // fillSequential takes neurons in index order and opens a new core when the
 // next one does not fit.
-func (pt *partitioner) fillSequential() error {
-	pt.reset()
-	for v := range pt.g.n {
-		if pt.marks.isDone(v) {
+func (f *filler) fillSequential(lo, hi int) error {
+	for v := lo; v < hi; v++ {
+		if f.marks.isDone(v) {
 			continue
 		}
-		ok, err := pt.fits(v)
+		ok, err := f.fits(v)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			pt.next()
-			if _, err := pt.fits(v); err != nil {
+			f.next()
+			if _, err := f.fits(v); err != nil {
 				return err
 			}
 		}
-		pt.add(v)
+		f.add(v)
 	}
 	return nil
 }
@@ -487,81 +811,83 @@ func (pt *partitioner) fillSequential() error {
 // adding the unassigned neuron with the most synapses to or from the core
 // (lowest index on ties), or the next unassigned neuron in index order when
 // none is connected, until the next addition does not fit.
-func (pt *partitioner) fillGreedy(fr *frontier) error {
-	pt.reset()
-	g := pt.g
-	scan := 0 // every neuron below scan is assigned or an input
+func (f *filler) fillGreedy(lo, hi int) error {
+	scan := lo // every neuron of the block below scan is assigned or an input
 	nextFree := func() int {
-		for scan < g.n && pt.marks.isDone(scan) {
+		for scan < hi && f.marks.isDone(scan) {
 			scan++
 		}
 		return scan
 	}
-	for nextFree() < g.n {
+	for nextFree() < hi {
 		v := scan
 		for {
-			ok, err := pt.fits(v)
+			ok, err := f.fits(v)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				break
 			}
-			pt.add(v)
-			pt.grow(fr, v)
-			if u, ok := fr.pop(); ok {
+			f.add(v)
+			f.grow(v)
+			if u, ok := f.fr.pop(); ok {
 				v = int(u)
-			} else if v = nextFree(); v == g.n {
+			} else if v = nextFree(); v == hi {
 				break
 			}
 		}
-		fr.clear()
-		if nextFree() < g.n {
-			pt.next()
+		f.fr.clear()
+		if nextFree() < hi {
+			f.next()
 		}
 	}
 	return nil
 }
 
 // grow counts v's synapses to and from unassigned neurons in the frontier.
-func (pt *partitioner) grow(fr *frontier, v int) {
-	g := pt.g
-	pt.bumpUnassigned(fr, g.inSrc[g.inStart[v]:g.inStart[v+1]], 0)
+func (f *filler) grow(v int) {
+	g := f.g
+	f.bumpUnassigned(g.inSrc[g.inStart[v]:g.inStart[v+1]], 0)
 	k := g.popOf[v]
 	for _, i := range g.outProj[k] {
 		pr := &g.net.Projections[i]
 		lo, hi := pr.Syn.Row(v - g.offs[k])
-		pt.bumpUnassigned(fr, pr.Syn.Target[lo:hi], int32(g.offs[pr.To]))
+		f.bumpUnassigned(pr.Syn.Target[lo:hi], int32(g.offs[pr.To]))
 	}
 }
 
 // bumpUnassigned bumps base+u for the neurons u not assigned yet. It picks
 // them out without a branch (about half are assigned, in no order a branch
 // predictor could learn) before bumping them.
-func (pt *partitioner) bumpUnassigned(fr *frontier, neurons []int32, base int32) {
-	if cap(pt.buf) < len(neurons) {
-		pt.buf = make([]int32, 2*len(neurons))
+func (f *filler) bumpUnassigned(neurons []int32, base int32) {
+	if cap(f.buf) < len(neurons) {
+		f.buf = make([]int32, 2*len(neurons))
 	}
-	buf := pt.buf[:len(neurons)]
+	buf := f.buf[:len(neurons)]
 	m := 0
 	for _, u := range neurons {
 		x := base + u
 		buf[m] = x
-		m += int(^pt.marks[x>>6].done >> (x & 63) & 1)
+		m += int(^f.marks[x>>6].done >> (x & 63) & 1)
 	}
 	for _, x := range buf[:m] {
-		fr.bump(x)
+		f.fr.bump(x)
 	}
 }
 
-// raiseEstimates computes every neuron's real output axons (the distinct
-// cores its synapses reach) and raises its estimate to it. It reports
-// whether a core is over its limit, and the largest amount by which an
-// over-limit core's real count exceeds the estimates it was filled with.
-// O(synapses), split over the available processors (each counts its own
-// neurons).
-func (pt *partitioner) raiseEstimates(cores int) (over bool, drift int64) {
+// realCounts computes every neuron's real output axons (the distinct cores
+// its synapses reach) into real (reused when long enough). It reports
+// whether a core is over its limit, the output axons used in all, and the
+// largest amount by which an over-limit core's real count exceeds the
+// estimates it was filled with. O(synapses), split over the available
+// processors.
+func (pt *partitioner) realCounts(cores int, real []int32) ([]int32, bool, int64, int64) {
 	g := pt.g
+	if len(real) != g.n {
+		real = make([]int32, g.n)
+	}
+	tc := newTargetCores(g, pt.coreOf, cores)
 	parts := parallel(g.n, func(lo, hi int) []int64 {
 		stamp := make([]int32, cores)
 		for i := range stamp {
@@ -572,9 +898,10 @@ func (pt *partitioner) raiseEstimates(cores int) (over bool, drift int64) {
 		for v := lo; v < hi; v++ {
 			c := pt.coreOf[v]
 			if c < 0 {
+				real[v] = 0
 				continue
 			}
-			dst = appendTargetCores(dst[:0], g, pt.coreOf, v)
+			dst = tc.appendTo(dst[:0], v)
 			n := int32(0)
 			for _, d := range dst {
 				if stamp[d] != int32(v) {
@@ -584,34 +911,69 @@ func (pt *partitioner) raiseEstimates(cores int) (over bool, drift int64) {
 			}
 			sums[2*c] += int64(n)
 			sums[2*c+1] += int64(pt.est[v])
-			pt.est[v] = max(pt.est[v], n)
+			real[v] = n
 		}
 		return sums
 	})
+	var over bool
+	var used, drift int64
 	for c := range cores {
-		var real, est int64
+		var out, est int64
 		for _, s := range parts {
-			real, est = real+s[2*c], est+s[2*c+1]
+			out, est = out+s[2*c], est+s[2*c+1]
 		}
-		if real > int64(pt.p.Core.OutputAxons) {
+		if out > int64(pt.p.Core.OutputAxons) {
 			over = true
-			drift = max(drift, real-est)
+			drift = max(drift, out-est)
 		}
+		used += out
 	}
-	return over, drift
+	return real, over, used, drift
 }
 
-// appendTargetCores appends the core of each of v's synapses' targets.
-// Gathering them first lets the processor overlap the cache misses, which
-// a stamp test between the loads would serialise.
-func appendTargetCores(dst []int32, g *graph, coreOf []int32, v int) []int32 {
+// targetCores gives the cores of the targets of a neuron's synapses. With
+// fewer than 65536 cores it reads a copy of coreOf in 16 bits, whose
+// random reads miss the cache half as often.
+type targetCores struct {
+	g   *graph
+	c32 []int32
+	c16 []uint16
+}
+
+// narrowCores is the bound under which targetCores reads 16 bits (tests
+// lower it to check the other path).
+var narrowCores = 1 << 16
+
+func newTargetCores(g *graph, coreOf []int32, cores int) *targetCores {
+	tc := &targetCores{g: g, c32: coreOf}
+	if cores < narrowCores {
+		tc.c16 = make([]uint16, len(coreOf))
+		for v, c := range coreOf {
+			tc.c16[v] = uint16(c) // targets are never inputs (-1)
+		}
+	}
+	return tc
+}
+
+// appendTo appends the core of each of v's synapses' targets. Gathering
+// them first lets the processor overlap the cache misses, which a test
+// between the loads would serialise.
+func (tc *targetCores) appendTo(dst []int32, v int) []int32 {
+	g := tc.g
 	k := g.popOf[v]
 	for _, i := range g.outProj[k] {
 		pr := &g.net.Projections[i]
 		lo, hi := pr.Syn.Row(v - g.offs[k])
-		base := coreOf[g.offs[pr.To]:]
-		for _, t := range pr.Syn.Target[lo:hi] {
-			dst = append(dst, base[t])
+		if tc.c16 != nil {
+			base := tc.c16[g.offs[pr.To]:]
+			for _, t := range pr.Syn.Target[lo:hi] {
+				dst = append(dst, int32(base[t]))
+			}
+		} else {
+			base := tc.c32[g.offs[pr.To]:]
+			for _, t := range pr.Syn.Target[lo:hi] {
+				dst = append(dst, base[t])
+			}
 		}
 	}
 	return dst
@@ -621,14 +983,69 @@ func appendTargetCores(dst []int32, g *graph, coreOf []int32, v int) []int32 {
 // on each in its own goroutine and returns the results in range order.
 // Callers combine the results so that they do not depend on the split.
 func parallel[T any](n int, f func(lo, hi int) T) []T {
-	w := max(min(runtime.GOMAXPROCS(0), 8, n/1024), 1)
-	res := make([]T, w)
+	return parallelIn(workers(n), n, func(_, lo, hi int) T { return f(lo, hi) })
+}
+
+// workers is the number of ranges parallel cuts n into.
+func workers(n int) int { return max(min(runtime.GOMAXPROCS(0), 8, n/1024), 1) }
+
+// parallelIn splits [0, n) into parts ranges and runs f(part, lo, hi) on
+// each in its own goroutine.
+func parallelIn[T any](parts, n int, f func(part, lo, hi int) T) []T {
+	res := make([]T, parts)
 	var wg sync.WaitGroup
-	for i := range w {
-		wg.Go(func() { res[i] = f(n*i/w, n*(i+1)/w) })
+	for i := range parts {
+		wg.Go(func() { res[i] = f(i, n*i/parts, n*(i+1)/parts) })
 	}
 	wg.Wait()
 	return res
+}
+
+// synWalk is the order of all synapses that buildReverse follows:
+// populations in order, the projections leaving each in order, sources,
+// targets.
+type synWalk struct {
+	g     *graph
+	proj  []int   // projections in walk order
+	first []int64 // where each starts in the walk; the total last
+	total int64
+}
+
+func (g *graph) walk() synWalk {
+	w := synWalk{g: g, first: []int64{0}}
+	for k := range g.net.Populations {
+		for _, i := range g.outProj[k] {
+			w.proj = append(w.proj, i)
+			w.total += int64(g.net.Projections[i].Syn.Len())
+			w.first = append(w.first, w.total)
+		}
+	}
+	return w
+}
+
+// rows calls f with the part of each source's row that lies in [lo, hi)
+// of the walk: base is the first global index of the row's targets' population,
+// s the global index of the source.
+func (w synWalk) rows(lo, hi int64, f func(base, s int, targets []int32)) {
+	g := w.g
+	for j, i := range w.proj {
+		if w.first[j+1] <= lo || w.first[j] >= hi {
+			continue
+		}
+		pr := &g.net.Projections[i]
+		a, b := max(lo, w.first[j])-w.first[j], min(hi, w.first[j+1])-w.first[j]
+		start := pr.Syn.Start
+		r, _ := slices.BinarySearchFunc(start[1:], a, func(e, t int64) int {
+			if e <= t {
+				return -1
+			}
+			return 1
+		})
+		base, from := g.offs[pr.To], g.offs[pr.From]
+		for ; r < pr.Syn.Sources() && start[r] < b; r++ {
+			f(base, from+r, pr.Syn.Target[max(start[r], a):min(start[r+1], b)])
+		}
+	}
 }
 
 // bitset is a set of neuron indices.
@@ -640,12 +1057,13 @@ func (b bitset) set(i int)      { b[i>>6] |= 1 << (i & 63) }
 func (b bitset) unset(i int)    { b[i>>6] &^= 1 << (i & 63) }
 
 // marks are what a fill marks per neuron, for 64 neurons at a time in one
-// cache line: assigned (or an input), of gain 1 in the frontier, an input
-// axon of the open core. A neuron's marks are read together, so visiting
+// cache line: assigned (or an input, or outside the block), of gain 1 in
+// the frontier, an input axon of the open core, on the open core, with a
+// target on the open core. A neuron's marks are read together, so visiting
 // it costs one cache miss.
 type marks []mark
 
-type mark struct{ done, ones, axon, _ uint64 }
+type mark struct{ done, ones, axon, open, hasT, _, _, _ uint64 }
 
 func (m marks) isDone(i int) bool { return m[i>>6].done&(1<<(i&63)) != 0 }
 func (m marks) setDone(i int)     { m[i>>6].done |= 1 << (i & 63) }

@@ -17,20 +17,22 @@ import (
 // The optimised placement starts from the sequential one (core i in slot
 // i) and improves the hop-weighted traffic Σ traffic(a,b)·hops(a,b) by a
 // seeded local search: threshold accepting (Dueck and Scheuer 1990, a
-// deterministic form of simulated annealing) over swaps of a core with the
-// content of a slot within a shrinking window. Costs are integers and the
-// work is bounded by a count of edge visits, never by time, so the result
-// is the same on every run and machine.
+// form of simulated annealing with a deterministic acceptance rule) over
+// swaps of a core with the content of a slot within a window around it.
+// Costs are integers and the work is set by a count of edge visits, never
+// by time, so the result is the same on every run and machine. When the
+// search finds nothing better, the sequential placement stays.
 
 // Placement budget, in visits of core traffic edges (each proposed move
-// visits the edges of the one or two cores it moves).
+// visits the edges of the one or two cores it moves): about 1.5 s here.
+var placeBudget = 50_000_000 // a variable for tests
+
 const (
-	placeBudget = 200_000_000
 	// placeMovesPerCore is the most moves the search makes per core.
 	placeMovesPerCore = 2000
 	// placeMinMovesPerCore is the fewest moves per core worth making: a
 	// traffic graph too dense to afford them keeps the sequential placement.
-	placeMinMovesPerCore = 100
+	placeMinMovesPerCore = 20
 	// placeSeed seeds the moves.
 	placeSeed = 0x706c616365 // "place"
 )
@@ -250,34 +252,37 @@ func buildCoreTraffic(g *graph, part *partitionResult, maxDirected int) *coreTra
 
 // annealer is the state of the placement search.
 type annealer struct {
-	tg     *coreTraffic
-	geom   meshGeom
-	slotOf []int32 // per core
-	coreAt []int32 // per slot, -1 when empty
-	// per slot: global and chip coordinates
-	gx, gy, cx, cy []int32
-	visits         int64
+	tg      *coreTraffic
+	geom    meshGeom
+	chipHop int64       // what crossing a chip boundary adds to a hop
+	slotOf  []int32     // per core
+	coreAt  []int32     // per slot, -1 when empty
+	at      []slotPlace // per slot
+	pos     []slotPlace // per core: the place of its slot
 }
+
+// slotPlace is a slot's position: global mesh coordinates and its chip's on
+// the grid of chips.
+type slotPlace struct{ gx, gy, cx, cy int32 }
 
 func newAnnealer(tg *coreTraffic, geom meshGeom, cores int) *annealer {
 	slots := geom.chips * geom.cpc
-	an := &annealer{tg: tg, geom: geom, slotOf: make([]int32, cores), coreAt: make([]int32, slots),
-		gx: make([]int32, slots), gy: make([]int32, slots), cx: make([]int32, slots), cy: make([]int32, slots)}
+	an := &annealer{tg: tg, geom: geom, chipHop: int64(geom.hopCost - 1), slotOf: make([]int32, cores),
+		coreAt: make([]int32, slots), at: make([]slotPlace, slots), pos: make([]slotPlace, cores)}
 	for s := range slots {
 		an.coreAt[s] = -1
 		gx, gy, cx, cy := geom.global(s)
-		an.gx[s], an.gy[s], an.cx[s], an.cy[s] = int32(gx), int32(gy), int32(cx), int32(cy)
+		an.at[s] = slotPlace{int32(gx), int32(gy), int32(cx), int32(cy)}
 	}
 	for c := range cores {
-		an.slotOf[c] = int32(c)
-		an.coreAt[c] = int32(c)
+		an.slotOf[c], an.coreAt[c], an.pos[c] = int32(c), int32(c), an.at[c]
 	}
 	return an
 }
 
-func (an *annealer) hops(s, t int32) int64 {
-	return int64(an.geom.hops(int(an.gx[s]), int(an.gy[s]), int(an.cx[s]), int(an.cy[s]),
-		int(an.gx[t]), int(an.gy[t]), int(an.cx[t]), int(an.cy[t])))
+// hops is meshGeom.hops between two places, without branches.
+func (an *annealer) hops(p, q slotPlace) int64 {
+	return int64(abs32(p.gx-q.gx)+abs32(p.gy-q.gy)) + an.chipHop*int64(abs32(p.cx-q.cx)+abs32(p.cy-q.cy))
 }
 
 // total is the hop-weighted traffic of the current placement.
@@ -286,7 +291,7 @@ func (an *annealer) total() int64 {
 	for a := range an.slotOf {
 		for i := an.tg.start[a]; i < an.tg.start[a+1]; i++ {
 			if b := an.tg.nbr[i]; int(b) > a {
-				sum += int64(an.tg.w[i]) * an.hops(an.slotOf[a], an.slotOf[b])
+				sum += int64(an.tg.w[i]) * an.hops(an.pos[a], an.pos[b])
 			}
 		}
 	}
@@ -298,14 +303,14 @@ func (an *annealer) total() int64 {
 func (an *annealer) gain(a, from, to, skip int32) int64 {
 	var d int64
 	lo, hi := an.tg.start[a], an.tg.start[a+1]
-	an.visits += int64(hi - lo)
+	pf, pt := an.at[from], an.at[to]
 	for i := lo; i < hi; i++ {
 		b := an.tg.nbr[i]
 		if b == skip {
 			continue
 		}
-		sb := an.slotOf[b]
-		d += int64(an.tg.w[i]) * (an.hops(to, sb) - an.hops(from, sb))
+		pb := an.pos[b]
+		d += int64(an.tg.w[i]) * (an.hops(pt, pb) - an.hops(pf, pb))
 	}
 	return d
 }
@@ -326,9 +331,9 @@ func (an *annealer) swap(a, t int32) {
 	sa := an.slotOf[a]
 	b := an.coreAt[t]
 	an.coreAt[sa], an.coreAt[t] = b, a
-	an.slotOf[a] = t
+	an.slotOf[a], an.pos[a] = t, an.at[t]
 	if b >= 0 {
-		an.slotOf[b] = sa
+		an.slotOf[b], an.pos[b] = sa, an.at[sa]
 	}
 }
 
@@ -339,23 +344,26 @@ func (an *annealer) propose(r *rng, window int) (a, t int32, ok bool) {
 	s := an.slotOf[a]
 	dx := int(r.below(uint64(2*window+1))) - window
 	dy := int(r.below(uint64(2*window+1))) - window
-	ts, ok := an.geom.slotAt(int(an.gx[s])+dx, int(an.gy[s])+dy)
+	ts, ok := an.geom.slotAt(int(an.at[s].gx)+dx, int(an.at[s].gy)+dy)
 	if !ok || int32(ts) == s {
 		return a, 0, false
 	}
 	return a, int32(ts), true
 }
 
-// run makes the given number of moves. The threshold starts at the mean
-// uphill change of sampled moves and falls linearly to 0 at 4/5 of the
-// moves (the rest only accept moves that do not increase the cost); the
-// window falls from the whole mesh to 1.
+// run makes the given number of moves. The threshold starts at a quarter
+// of the mean uphill change of sampled moves and falls linearly to 0 at
+// 4/5 of the moves (the rest only accept moves that do not increase the
+// cost). The window starts at the whole mesh and adapts as in VPR (Betz
+// and Rose 1997): after each batch of moves it is scaled by 0.56 plus the
+// share of moves accepted, so that about 44% are. Everything is integer,
+// so the moves are the same on every machine.
 func (an *annealer) run(moves int64) {
 	r := newRNG(placeSeed, uint64(len(an.slotOf)))
-	maxWindow := max(an.geom.width, an.geom.height)
+	maxWindow := int64(max(an.geom.width, an.geom.height))
 	var up, nUp int64
 	for range min(moves/10, 1000) {
-		if a, t, ok := an.propose(r, maxWindow); ok {
+		if a, t, ok := an.propose(r, int(maxWindow)); ok {
 			if d := an.delta(a, t); d > 0 {
 				up += d
 				nUp++
@@ -364,18 +372,24 @@ func (an *annealer) run(moves int64) {
 	}
 	t0 := int64(0)
 	if nUp > 0 {
-		t0 = up / nUp
+		t0 = up / nUp / 4
 	}
 	cool := max(moves*4/5, 1)
+	window := maxWindow << 10 // in 1/1024
+	batch := int64(max(len(an.slotOf), 100))
+	var tried, accepted int64
 	for k := range moves {
-		window := 1 + int(int64(maxWindow-1)*(moves-k)/moves)
-		a, t, ok := an.propose(r, window)
-		if !ok {
-			continue
+		if a, t, ok := an.propose(r, int(window>>10)); ok {
+			tried++
+			threshold := t0 * max(cool-k, 0) / cool
+			if d := an.delta(a, t); d <= 0 || d < threshold {
+				an.swap(a, t)
+				accepted++
+			}
 		}
-		threshold := t0 * max(cool-k, 0) / cool
-		if d := an.delta(a, t); d <= 0 || d < threshold {
-			an.swap(a, t)
+		if (k+1)%batch == 0 && tried > 0 {
+			window = min(maxWindow<<10, max(1<<10, window*(573+accepted*1024/tried)>>10))
+			tried, accepted = 0, 0
 		}
 	}
 }

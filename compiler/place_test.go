@@ -1,8 +1,11 @@
 package compiler
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
@@ -113,6 +116,12 @@ func TestPlaceDeterministic(t *testing.T) {
 	net := gridNet(12, 1, true)
 	m1, tr1 := mapChecked(t, net, p, MapOptions{})
 	m2, tr2 := mapChecked(t, net, p, MapOptions{})
+	j1, err1 := json.Marshal(tr1)
+	j2, err2 := json.Marshal(tr2)
+	if err1 != nil || err2 != nil || !bytes.Equal(j1, j2) {
+		t.Errorf("the traffic reports differ: %v %v", err1, err2)
+	}
+	tr1.Times, tr2.Times = nil, nil
 	if !reflect.DeepEqual(m1.Cores, m2.Cores) || !reflect.DeepEqual(m1.CoreOf, m2.CoreOf) || !reflect.DeepEqual(tr1, tr2) {
 		t.Error("two mappings of one network differ")
 	}
@@ -148,5 +157,22 @@ func TestMeshGeometry(t *testing.T) {
 		if g := chipGrid(chips); g != want {
 			t.Errorf("chipGrid(%d) = %d, want %d", chips, g, want)
 		}
+	}
+}
+
+// A core traffic graph too dense for the budget keeps the sequential
+// placement, and the report says so.
+func TestPlaceKeepsSequentialWhenDense(t *testing.T) {
+	defer func(b int) { placeBudget = b }(placeBudget)
+	placeBudget = 2000
+	p := tinyProfile(t)
+	net := randomRecurrent(400, 6, 3)
+	m, tr := mapChecked(t, net, p, MapOptions{})
+	seq, _ := mapChecked(t, net, p, MapOptions{Place: PlaceSequential})
+	if !strings.Contains(tr.PlaceNote, "kept the sequential placement") {
+		t.Errorf("place note %q", tr.PlaceNote)
+	}
+	if !reflect.DeepEqual(m.Cores, seq.Cores) || !reflect.DeepEqual(m.CoreOf, seq.CoreOf) {
+		t.Error("the placement is not the sequential one")
 	}
 }

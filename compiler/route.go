@@ -23,13 +23,13 @@ import (
 type Traffic struct {
 	Target string `json:"target"`
 	// Partition and Place are the strategies that made the mapping, and
-	// PartitionRounds the fills the output-axon estimates took (set by
+	// PartitionFills the fills of cores the partition made (set by
 	// MapNetwork); PlaceNote says why the optimised placement kept the
 	// sequential one, if it did.
-	Partition       string `json:"partition,omitempty"`
-	Place           string `json:"place,omitempty"`
-	PartitionRounds int    `json:"partition_rounds,omitempty"`
-	PlaceNote       string `json:"place_note,omitempty"`
+	Partition      string `json:"partition,omitempty"`
+	Place          string `json:"place,omitempty"`
+	PartitionFills int    `json:"partition_fills,omitempty"`
+	PlaceNote      string `json:"place_note,omitempty"`
 
 	Cores    int `json:"cores"`
 	Chips    int `json:"chips"`
@@ -56,6 +56,11 @@ type Traffic struct {
 	// against it.
 	Limits  CoreUse   `json:"limits"`
 	PerCore []CoreUse `json:"per_core"`
+
+	// Times are the mapping's steps (the shared ones included when
+	// MapNetworks made several mappings); they vary from run to run, so
+	// they stay out of report files.
+	Times []PassTime `json:"-"`
 }
 
 // CoreUse is what one core holds. In Traffic.Limits the position fields
@@ -90,35 +95,22 @@ func PredictTraffic(m *ir.Mapped, p *loihisim.Profile) *Traffic {
 			SynapseBits: p.Core.SynapseMemoryBits},
 		PerCore: make([]CoreUse, cores),
 	}
-	g := newForwardGraph(net)
+	tc := newTargetCores(newForwardGraph(net), m.CoreOf, cores)
 	groups := groupByCore(m.CoreOf, cores)
 	parts := parallel(cores+1, func(lo, hi int) *trafficPart {
-		return countTraffic(g, m, groups, &geom, lo, hi)
+		return countTraffic(tc, m, groups, &geom, lo, hi)
 	})
 	sum := parts[0]
 	for _, q := range parts[1:] {
-		for c := range cores {
-			sum.dest[c].add(&q.dest[c])
-		}
-		for i := range sum.east {
-			sum.east[i] += q.east[i]
-			sum.west[i] += q.west[i]
-			sum.south[i] += q.south[i]
-			sum.north[i] += q.north[i]
-		}
-		sum.intra += q.intra
-		sum.inter += q.inter
-		sum.host += q.host
-		sum.hops += q.hops
-		sum.chips += q.chips
+		sum.add(q)
 	}
 	tr.IntraCoreMessages, tr.InterCoreMessages, tr.HostMessages = sum.intra, sum.inter, sum.host
 	tr.HopWeighted, tr.ChipCrossingMessages = sum.hops, sum.chips
 	W, H := geom.width+1, geom.height+1
 	for c := range sum.dest {
 		d := &sum.dest[c]
-		sum.south[int(d.gx)*H+int(d.gy)] -= d.arriveSouth
-		sum.north[int(d.gx)*H+int(d.gy)] += d.arriveNorth
+		sum.south[int(d.gx)*H+int(d.gy)] -= int64(d.arriveSouth)
+		sum.north[int(d.gx)*H+int(d.gy)] += int64(d.arriveNorth)
 	}
 	// A running sum along each row (east, west) or column (south, north)
 	// of a difference array is the load of each link.
@@ -135,9 +127,9 @@ func PredictTraffic(m *ir.Mapped, p *loihisim.Profile) *Traffic {
 		}
 	}
 	for i := range tr.PerCore {
-		c, d := &tr.PerCore[i], &sum.dest[i]
+		c, d, s := &tr.PerCore[i], &sum.dest[i], &sum.src[i]
 		c.Chip, c.X, c.Y = m.Cores[i].Chip, m.Cores[i].X, m.Cores[i].Y
-		c.Neurons, c.InputAxons, c.OutputAxons, c.Synapses = int(d.neurons), int(d.inputAxons), int(d.outputAxons), d.synapses
+		c.Neurons, c.InputAxons, c.OutputAxons, c.Synapses = int(s.neurons), int(d.inputAxons), int(s.outputAxons), d.synapses
 		c.SynapseBits = c.Synapses*int64(p.Core.SynapseBits) + int64(c.InputAxons)*int64(p.Core.InputAxonBits)
 	}
 	return tr
@@ -173,33 +165,50 @@ func groupByCore(coreOf []int32, cores int) coreGroups {
 	return g
 }
 
-// destCount is what countTraffic knows and counts per core, together so
-// that a message touches one cache line of its destination.
+// destCount is what countTraffic knows and counts per destination core,
+// in 32 bytes so that a message touches one cache line.
 type destCount struct {
-	gx, gy, cx, cy int32 // place on the global mesh and the chip's on the grid
-	stamp          int32 // the last neuron that sent here
-	neurons        int32
-	inputAxons     int32
-	outputAxons    int32
-	synapses       int64
-	// messages that end here after travelling south or north
-	arriveSouth, arriveNorth int64
+	gx, gy     int32 // place on the global mesh
+	stamp      int32 // the last neuron that sent here
+	inputAxons int32
+	synapses   int64
+	// messages that end here after travelling south or north; at most
+	// one per input axon
+	arriveSouth, arriveNorth int32
 }
 
-func (c *destCount) add(d *destCount) {
-	c.neurons += d.neurons
-	c.inputAxons += d.inputAxons
-	c.outputAxons += d.outputAxons
-	c.synapses += d.synapses
-	c.arriveSouth += d.arriveSouth
-	c.arriveNorth += d.arriveNorth
-}
+// srcCount is what countTraffic counts per source core.
+type srcCount struct{ neurons, outputAxons int32 }
 
 // trafficPart is the traffic of the neurons of a range of cores.
 type trafficPart struct {
 	dest                            []destCount
+	src                             []srcCount
 	east, west, south, north        []int64
 	intra, inter, host, hops, chips int64
+}
+
+func (q *trafficPart) add(r *trafficPart) {
+	for c := range q.dest {
+		d, e := &q.dest[c], &r.dest[c]
+		d.inputAxons += e.inputAxons
+		d.synapses += e.synapses
+		d.arriveSouth += e.arriveSouth
+		d.arriveNorth += e.arriveNorth
+		q.src[c].neurons += r.src[c].neurons
+		q.src[c].outputAxons += r.src[c].outputAxons
+	}
+	for i := range q.east {
+		q.east[i] += r.east[i]
+		q.west[i] += r.west[i]
+		q.south[i] += r.south[i]
+		q.north[i] += r.north[i]
+	}
+	q.intra += r.intra
+	q.inter += r.inter
+	q.host += r.host
+	q.hops += r.hops
+	q.chips += r.chips
 }
 
 // countTraffic counts the messages sent by the neurons of cores lo..hi-1
@@ -213,33 +222,44 @@ type trafficPart struct {
 // one place, so each only adds to small per-column tallies and to its
 // destination's arrivals; the tallies go into the arrays once per core, so
 // a message costs O(1) with everything in cache.
-func countTraffic(g *graph, m *ir.Mapped, groups coreGroups, geom *meshGeom, lo, hi int) *trafficPart {
+func countTraffic(tc *targetCores, m *ir.Mapped, groups coreGroups, geom *meshGeom, lo, hi int) *trafficPart {
 	W, H := geom.width+1, geom.height+1
 	cores := len(m.Cores)
-	q := &trafficPart{dest: make([]destCount, cores),
+	q := &trafficPart{dest: make([]destCount, cores), src: make([]srcCount, cores),
 		east: make([]int64, W*H), west: make([]int64, W*H), south: make([]int64, W*H), north: make([]int64, W*H)}
 	for i, c := range m.Cores {
-		x, y, a, b := geom.global(c.Chip*geom.cpc + c.Y*geom.mw + c.X)
-		q.dest[i] = destCount{gx: int32(x), gy: int32(y), cx: int32(a), cy: int32(b), stamp: -1}
+		x, y, _, _ := geom.global(c.Chip*geom.cpc + c.Y*geom.mw + c.X)
+		q.dest[i] = destCount{gx: int32(x), gy: int32(y), stamp: -1}
+	}
+	// the chip column of each mesh column, the chip row of each mesh row
+	chipX, chipY := make([]int32, W), make([]int32, H)
+	for x := range chipX {
+		chipX[x] = int32(x / geom.mw)
+	}
+	for y := range chipY {
+		chipY[y] = int32(y / geom.mh)
 	}
 	// Per destination column: messages going east or west along the
 	// source's row to it, and leaving the row south or north in it.
 	east, west := make([]int64, W), make([]int64, W)
 	south, north := make([]int64, W), make([]int64, W)
+	chipCost := int64(geom.hopCost - 1)
 	var dst []int32
+	// running totals in locals, which the compiler keeps in registers
+	var intra, inter, host, hops, chips int64
 	for a := lo; a < hi; a++ {
-		host := a == cores
-		var src *destCount
-		if !host {
-			src = &q.dest[a]
+		onHost := a == cores
+		var x1, y1, cx1, cy1 int32
+		if !onHost {
+			x1, y1 = q.dest[a].gx, q.dest[a].gy
+			cx1, cy1 = chipX[x1], chipY[y1]
 		}
-		for _, v := range groups.members[groups.first[a]:groups.first[a+1]] {
-			if !host {
-				src.neurons++
-			}
+		members := groups.members[groups.first[a]:groups.first[a+1]]
+		out := int32(0)
+		for _, v := range members {
 			// Gather the cores first: a test between the loads would
 			// serialise their cache misses.
-			dst = appendTargetCores(dst[:0], g, m.CoreOf, int(v))
+			dst = tc.appendTo(dst[:0], int(v))
 			for _, c := range dst {
 				d := &q.dest[c]
 				d.synapses++
@@ -249,61 +269,64 @@ func countTraffic(g *graph, m *ir.Mapped, groups coreGroups, geom *meshGeom, lo,
 				d.stamp = v
 				d.inputAxons++
 				switch {
-				case host:
-					q.host++
+				case onHost:
+					host++
 					continue
 				case int(c) == a:
-					q.intra++
-					src.outputAxons++
+					intra++
+					out++
 					continue
 				}
-				src.outputAxons++
-				q.inter++
-				q.hops += int64(geom.hops(int(src.gx), int(src.gy), int(src.cx), int(src.cy), int(d.gx), int(d.gy), int(d.cx), int(d.cy)))
-				if src.cx != d.cx || src.cy != d.cy {
-					q.chips++
-				}
-				switch {
-				case d.gx > src.gx:
-					east[d.gx]++
-				case d.gx < src.gx:
-					west[d.gx]++
-				}
-				switch {
-				case d.gy > src.gy:
-					south[d.gx]++
-					d.arriveSouth++
-				case d.gy < src.gy:
-					north[d.gx]++
-					d.arriveNorth++
-				}
+				out++
+				inter++
+				// Without branches: the directions are in no order a
+				// branch predictor could learn, and a mispredicted
+				// branch would serialise the cache misses.
+				x2, y2 := d.gx, d.gy
+				chipHops := int64(abs32(chipX[x2]-cx1) + abs32(chipY[y2]-cy1))
+				hops += int64(abs32(x2-x1)+abs32(y2-y1)) + chipCost*chipHops
+				chips += int64(uint64(-chipHops) >> 63)
+				east[x2] += int64(uint32(x1-x2) >> 31)
+				west[x2] += int64(uint32(x2-x1) >> 31)
+				s, n := int32(uint32(y1-y2)>>31), int32(uint32(y2-y1)>>31)
+				south[x2] += int64(s)
+				north[x2] += int64(n)
+				d.arriveSouth += s
+				d.arriveNorth += n
 			}
 		}
-		if host {
+		if onHost {
 			continue
 		}
+		q.src[a] = srcCount{neurons: int32(len(members)), outputAxons: out}
 		// The core's tallies into the difference arrays.
-		x1, y1 := int(src.gx), int(src.gy)
-		row := q.east[y1*W : (y1+1)*W]
+		row := q.east[int(y1)*W : (int(y1)+1)*W]
 		for x, n := range east {
 			row[x1] += n
 			row[x] -= n
 		}
-		row = q.west[y1*W : (y1+1)*W]
+		row = q.west[int(y1)*W : (int(y1)+1)*W]
 		for x, n := range west {
 			row[x] += n
 			row[x1] -= n
 		}
 		for x := range W {
-			q.south[x*H+y1] += south[x]
-			q.north[x*H+y1] -= north[x]
+			q.south[x*H+int(y1)] += south[x]
+			q.north[x*H+int(y1)] -= north[x]
 		}
 		clear(east)
 		clear(west)
 		clear(south)
 		clear(north)
 	}
+	q.intra, q.inter, q.host, q.hops, q.chips = intra, inter, host, hops, chips
 	return q
+}
+
+// abs32 is |x| without a branch.
+func abs32(x int32) int32 {
+	m := x >> 31
+	return (x ^ m) - m
 }
 
 // CheckMapping checks a mapping against p from scratch: its structure,
