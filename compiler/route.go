@@ -78,9 +78,11 @@ type CoreUse struct {
 }
 
 // PredictTraffic computes the traffic and core use of a mapping from
-// scratch, in O(neurons + synapses + cores + mesh) time and O(cores + mesh)
-// memory: link loads go through difference arrays along rows and columns.
-// The mapping must be structurally valid (ir.Mapped.Validate).
+// scratch, in O(neurons + synapses + cores + mesh) time, split over the
+// available processors, and about 10 bytes per neuron plus O(cores + mesh)
+// per processor of memory: link loads go through difference arrays along
+// rows and columns. The mapping must be structurally valid
+// (ir.Mapped.Validate); CheckMapping checks that first.
 func PredictTraffic(m *ir.Mapped, p *loihisim.Profile) *Traffic {
 	net := m.Net
 	cores := len(m.Cores)
