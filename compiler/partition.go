@@ -105,64 +105,104 @@ func MapNetwork(net *ir.Network, p *loihisim.Profile, opt MapOptions) (*ir.Mappe
 // that compares the chosen mapping with Baseline costs less than two calls
 // of MapNetwork. Results are in the order of opts.
 func MapNetworks(net *ir.Network, p *loihisim.Profile, opts ...MapOptions) ([]*ir.Mapped, []*Traffic, error) {
+	mp, err := newMapper(net, p, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, stage := range []func() error{mp.partition, mp.place, mp.route} {
+		if err := stage(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return mp.mapped, mp.traffic, nil
+}
+
+// mapper carries a mapping through its stages, which the pass table runs
+// as the passes partition, place and route: one mapping per option set.
+type mapper struct {
+	net     *ir.Network
+	p       *loihisim.Profile
+	opts    []MapOptions
+	g       *graph
+	parts   map[string]*partitionResult // by partition strategy
+	places  []*placement                // by option set
+	mapped  []*ir.Mapped
+	traffic []*Traffic
+	times   []PassTime // of the shared and per-option steps, for --time-passes
+}
+
+func newMapper(net *ir.Network, p *loihisim.Profile, opts []MapOptions) (*mapper, error) {
 	opts = slices.Clone(opts)
 	for i := range opts {
 		var err error
 		if opts[i], err = opts[i].withDefaults(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	if err := checkProjections(net, p); err != nil {
-		return nil, nil, err
+	return &mapper{net: net, p: p, opts: opts, parts: map[string]*partitionResult{}}, nil
+}
+
+// timed runs f and records how long it took and what it allocated.
+func (mp *mapper) timed(name string, f func()) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	runtime.ReadMemStats(&after)
+	mp.times = append(mp.times, PassTime{Name: name, Seconds: time.Since(start).Seconds(), AllocBytes: after.TotalAlloc - before.TotalAlloc})
+}
+
+// partition cuts the network into cores, once per partition strategy.
+func (mp *mapper) partition() error {
+	if err := checkProjections(mp.net, mp.p); err != nil {
+		return err
 	}
-	// timed runs f and returns how long it took and what it allocated.
-	timed := func(name string, f func()) PassTime {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		f()
-		runtime.ReadMemStats(&after)
-		return PassTime{Name: name, Seconds: time.Since(start).Seconds(), AllocBytes: after.TotalAlloc - before.TotalAlloc}
-	}
-	var g *graph
-	graphTime := timed("map: reverse adjacency", func() { g = newGraph(net) })
-	parts := map[string]*partitionResult{}
-	partTimes := map[string]PassTime{}
-	for _, opt := range opts {
-		if parts[opt.Partition] != nil {
+	mp.timed("reverse adjacency", func() { mp.g = newGraph(mp.net) })
+	for _, opt := range mp.opts {
+		if mp.parts[opt.Partition] != nil {
 			continue
 		}
 		var part *partitionResult
 		var err error
-		partTimes[opt.Partition] = timed("map: partition ("+opt.Partition+")", func() { part, err = partition(g, p, opt.Partition) })
+		mp.timed("partition ("+opt.Partition+")", func() { part, err = partition(mp.g, mp.p, opt.Partition) })
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		if chips := ceilDiv(part.cores, p.CoresPerChip()); p.Chip.MaxChips > 0 && chips > p.Chip.MaxChips {
-			return nil, nil, &MapError{Limit: "chip.max_chips", Msg: fmt.Sprintf(
+		if chips := ceilDiv(part.cores, mp.p.CoresPerChip()); mp.p.Chip.MaxChips > 0 && chips > mp.p.Chip.MaxChips {
+			return &MapError{Limit: "chip.max_chips", Msg: fmt.Sprintf(
 				"the network needs %d cores on %d chips; a %s target has at most %d chips of %d cores (chip.max_chips)",
-				part.cores, chips, p.Name, p.Chip.MaxChips, p.CoresPerChip())}
+				part.cores, chips, mp.p.Name, mp.p.Chip.MaxChips, mp.p.CoresPerChip())}
 		}
-		parts[opt.Partition] = part
+		mp.parts[opt.Partition] = part
 	}
-	g.dropReverse()
-	var ms []*ir.Mapped
-	var trs []*Traffic
-	for _, opt := range opts {
-		part := parts[opt.Partition]
+	mp.g.dropReverse()
+	return nil
+}
+
+// place puts the cores of each mapping on the mesh.
+func (mp *mapper) place() error {
+	for _, opt := range mp.opts {
+		part := mp.parts[opt.Partition]
 		var pl *placement
-		placeTime := timed("map: place ("+opt.Place+")", func() { pl = place(g, part, p, opt.Place) })
-		m := pl.mapped(net, p, part)
-		var tr *Traffic
-		routeTime := timed("map: route", func() { tr = PredictTraffic(m, p) })
-		tr.Partition, tr.Place, tr.PartitionFills, tr.PlaceNote = opt.Partition, opt.Place, part.fills, pl.note
-		tr.Times = []PassTime{graphTime, partTimes[opt.Partition], placeTime, routeTime}
-		if err := tr.checkLimits(p); err != nil {
-			return nil, nil, fmt.Errorf("snnc internal error (please report): the mapping breaks a limit: %w", err)
-		}
-		ms, trs = append(ms, m), append(trs, tr)
+		mp.timed("place ("+opt.Place+")", func() { pl = place(mp.g, part, mp.p, opt.Place) })
+		mp.places = append(mp.places, pl)
+		mp.mapped = append(mp.mapped, pl.mapped(mp.net, mp.p, part))
 	}
-	return ms, trs, nil
+	return nil
+}
+
+// route predicts the traffic of each mapping and checks its limits.
+func (mp *mapper) route() error {
+	for i, opt := range mp.opts {
+		var tr *Traffic
+		mp.timed("route ("+opt.Partition+", "+opt.Place+")", func() { tr = PredictTraffic(mp.mapped[i], mp.p) })
+		tr.Partition, tr.Place, tr.PartitionFills, tr.PlaceNote = opt.Partition, opt.Place, mp.parts[opt.Partition].fills, mp.places[i].note
+		if err := tr.checkLimits(mp.p); err != nil {
+			return fmt.Errorf("snnc internal error (please report): the mapping breaks a limit: %w", err)
+		}
+		mp.traffic = append(mp.traffic, tr)
+	}
+	return nil
 }
 
 // checkProjections checks what legalisation and weight preparation should

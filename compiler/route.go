@@ -56,11 +56,6 @@ type Traffic struct {
 	// against it.
 	Limits  CoreUse   `json:"limits"`
 	PerCore []CoreUse `json:"per_core"`
-
-	// Times are the mapping's steps (the shared ones included when
-	// MapNetworks made several mappings); they vary from run to run, so
-	// they stay out of report files.
-	Times []PassTime `json:"-"`
 }
 
 // CoreUse is what one core holds. In Traffic.Limits the position fields
@@ -82,7 +77,7 @@ type CoreUse struct {
 // available processors, and about 10 bytes per neuron plus O(cores + mesh)
 // per processor of memory: link loads go through difference arrays along
 // rows and columns. The mapping must be structurally valid
-// (ir.Mapped.Validate); CheckMapping checks that first.
+// (ir.Mapped.Validate); loihisim's Profile.Check checks that first.
 func PredictTraffic(m *ir.Mapped, p *loihisim.Profile) *Traffic {
 	net := m.Net
 	cores := len(m.Cores)
@@ -329,34 +324,6 @@ func countTraffic(tc *targetCores, m *ir.Mapped, groups coreGroups, geom *meshGe
 func abs32(x int32) int32 {
 	m := x >> 31
 	return (x ^ m) - m
-}
-
-// CheckMapping checks a mapping against p from scratch: its structure,
-// every core's neurons, input axons, output axons and synapse memory, the
-// projections' weight bits and delays, the number of chips, and that no
-// two cores share a position. It returns every violation found.
-func CheckMapping(m *ir.Mapped, p *loihisim.Profile) error {
-	if err := m.Validate(); err != nil {
-		return err
-	}
-	if m.Target != p.Name {
-		return fmt.Errorf("mapping for target %q checked against %q", m.Target, p.Name)
-	}
-	seen := map[[3]int]int{}
-	for i, c := range m.Cores {
-		if c.Chip < 0 || c.X < 0 || c.X >= p.Chip.MeshWidth || c.Y < 0 || c.Y >= p.Chip.MeshHeight {
-			return fmt.Errorf("core %d at chip %d (%d,%d) is off the %dx%d mesh", i, c.Chip, c.X, c.Y, p.Chip.MeshWidth, p.Chip.MeshHeight)
-		}
-		key := [3]int{c.Chip, c.X, c.Y}
-		if j, ok := seen[key]; ok {
-			return fmt.Errorf("cores %d and %d are both at chip %d (%d,%d)", j, i, c.Chip, c.X, c.Y)
-		}
-		seen[key] = i
-	}
-	if err := checkProjections(m.Net, p); err != nil {
-		return err
-	}
-	return PredictTraffic(m, p).checkLimits(p)
 }
 
 // checkLimits checks the measured use of every core and the chips.

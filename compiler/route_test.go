@@ -180,13 +180,13 @@ func TestPredictTrafficByHand(t *testing.T) {
 	if !reflect.DeepEqual(*tr, want) {
 		t.Errorf("traffic\n got %+v\nwant %+v", *tr, want)
 	}
-	if err := CheckMapping(m, p); err != nil {
+	if err := p.Check(m); err != nil {
 		t.Error(err)
 	}
 }
 
-// CheckMapping finds every kind of broken mapping.
-func TestCheckMappingFindsViolations(t *testing.T) {
+// loihisim's Check finds every kind of broken mapping the mapper could make.
+func TestCheckFindsViolations(t *testing.T) {
 	p := tinyProfile(t)
 	net := netOf(t, []string{"in:10", "a:12"}, []testProj{{from: 0, to: 1, syn: denseSyn(10, 12)}})
 	good, _ := mapChecked(t, net, p, MapOptions{})
@@ -205,18 +205,69 @@ func TestCheckMappingFindsViolations(t *testing.T) {
 			for v := 10; v < 22; v++ {
 				m.CoreOf[v] = 0
 			}
-		}, "(core.neurons)"},
+		}, "of core.neurons"},
 		{"input neuron on a core", func(m *ir.Mapped) { m.CoreOf[0] = 0 }, "input neuron"},
-		{"shared place", func(m *ir.Mapped) { m.Cores[1] = m.Cores[0] }, "both at"},
-		{"off the mesh", func(m *ir.Mapped) { m.Cores[0].X = 2 }, "off the 2x2 mesh"},
+		{"shared place", func(m *ir.Mapped) { m.Cores[1] = m.Cores[0] }, "share chip"},
+		{"off the mesh", func(m *ir.Mapped) { m.Cores[0].X = 2 }, "off the 2 x 2 mesh"},
 		{"wrong target", func(m *ir.Mapped) { m.Target = "loihi1" }, "checked against"},
 	}
 	for _, tc := range cases {
 		m := clone()
 		tc.spoil(m)
-		err := CheckMapping(m, p)
+		err := p.Check(m)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// The predicted traffic is what the core-by-core simulation measures when
+// every neuron spikes on every step (a huge bias, small weights; delays
+// within the target, so no relays), and the
+// predicted use of every core is loihisim's Usage, computed another way.
+func TestPredictionMatchesSimulation(t *testing.T) {
+	p := tinyProfile(t)
+	for seed := range uint64(12) {
+		net := randnet.Network(seed, randnet.Options{MaxDelay: 4, MaxSize: 8, Density: 0.3})
+		for i := range net.Populations {
+			if lif := net.Populations[i].LIF; lif != nil {
+				lif.Vth, lif.BiasMant, lif.BiasExp, lif.Refractory = ir.Param{0}, ir.Param{4095}, ir.Param{7}, ir.Param{0}
+			}
+		}
+		for i := range net.Projections {
+			net.Projections[i].WeightExp = -8
+		}
+		if _, err := Compile(net, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		m, tr := mapChecked(t, net, p, MapOptions{})
+		use := loihisim.Usage(m, p)
+		for c, u := range tr.PerCore {
+			if got := (loihisim.CoreUsage{Neurons: u.Neurons, InputAxons: u.InputAxons, OutputAxons: u.OutputAxons, Synapses: u.Synapses, SynapseBits: u.SynapseBits}); got != use[c] {
+				t.Fatalf("seed %d core %d: predicted use %+v, Usage %+v", seed, c, got, use[c])
+			}
+		}
+		sim, err := loihisim.NewMapped(m, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inputs []int32
+		for g := range net.Neurons() {
+			if m.CoreOf[g] < 0 {
+				inputs = append(inputs, int32(g))
+			}
+		}
+		const steps = 5
+		for range steps {
+			if fired := sim.Step(inputs); len(fired) != net.Neurons()-len(inputs) {
+				t.Fatalf("seed %d: %d of %d neurons spiked", seed, len(fired), net.Neurons()-len(inputs))
+			}
+		}
+		got := sim.Traffic()
+		if got.Messages != steps*tr.InterCoreMessages || got.LocalMessages != steps*tr.IntraCoreMessages ||
+			got.HostMessages != steps*tr.HostMessages || got.Hops != steps*tr.HopWeighted ||
+			got.ChipMessages != steps*tr.ChipCrossingMessages || got.MaxLinkLoad != steps*tr.MaxLinkLoad {
+			t.Fatalf("seed %d: measured over %d steps %+v, predicted per step %+v", seed, steps, got, tr)
 		}
 	}
 }

@@ -80,6 +80,9 @@ func (p *Profile) Check(m *ir.Mapped) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
+	if m.Target != p.Name {
+		return fmt.Errorf("a mapping for target %q checked against %q", m.Target, p.Name)
+	}
 	for i := range m.Net.Projections {
 		pr := &m.Net.Projections[i]
 		if d := pr.Syn.MaxDelay(); d > p.Core.MaxDelay {
