@@ -46,6 +46,12 @@ type MapOptions struct {
 // filled in index order, placed in order.
 var Baseline = MapOptions{Partition: PartitionSequential, Place: PlaceSequential}
 
+// Check reports an unknown strategy.
+func (o MapOptions) Check() error {
+	_, err := o.withDefaults()
+	return err
+}
+
 func (o MapOptions) withDefaults() (MapOptions, error) {
 	if o.Partition == "" {
 		o.Partition = PartitionGreedy

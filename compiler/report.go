@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/snnc/snnc/internal/sysmem"
@@ -24,9 +25,25 @@ type Report struct {
 	IRBytes     int64              `json:"ir_synapse_bytes"`
 	Populations []PopulationReport `json:"populations"`
 	Projections []ProjectionReport `json:"projections"`
-	// Passes are the pass timings; they vary from run to run, so they stay
-	// out of the report files (which must be byte-identical for one input).
+	// Mapping is the mapping onto a target's cores; nil without a target.
+	Mapping *MappingReport `json:"mapping,omitempty"`
+	// Passes and Steps (the mapping's steps within its passes) are timings;
+	// they vary from run to run, so they stay out of the report files,
+	// which must be byte-identical for one input.
 	Passes []PassTime `json:"-"`
+	Steps  []PassTime `json:"-"`
+}
+
+// MappingReport is the mapping onto a target: the relays delay
+// legalisation added, and the predicted traffic and core use of the chosen
+// mapping and of the baseline (sequential fill, sequential placement).
+type MappingReport struct {
+	Target           string   `json:"target"`
+	MaxDelay         int      `json:"max_delay"`
+	RelayNeurons     int      `json:"relay_neurons"`
+	RelayPopulations []string `json:"relay_populations"`
+	Chosen           *Traffic `json:"chosen"`
+	Baseline         *Traffic `json:"baseline"`
 }
 
 // PopulationReport summarises one population.
@@ -59,8 +76,9 @@ type PassTime struct {
 	AllocBytes uint64  `json:"alloc_bytes"`
 }
 
+// newReport starts the report of a description, before any pass.
 func newReport(net *ir.Network) *Report {
-	r := &Report{Source: net.Source}
+	r := &Report{Source: net.Source, Neurons: net.Neurons(), Synapses: net.Synapses()}
 	for _, p := range net.Populations {
 		r.Populations = append(r.Populations, PopulationReport{Name: p.Name, Model: p.Model.String(), Size: p.Size})
 	}
@@ -79,18 +97,11 @@ func newReport(net *ir.Network) *Report {
 			SignMode: pr.SignMode.String(), SignModeDerived: pr.SignModeDerived,
 			MinDelay: minD, MaxDelay: maxD, ChangedExamples: []WeightChange{},
 		})
-	}
-	return r
-}
-
-func (r *Report) summarise(net *ir.Network) {
-	r.Neurons = net.Neurons()
-	r.Synapses = net.Synapses()
-	for i := range net.Projections {
-		s := &net.Projections[i].Syn
-		r.MaxDelay = max(r.MaxDelay, r.Projections[i].MaxDelay)
+		s := &pr.Syn
+		r.MaxDelay = max(r.MaxDelay, maxD)
 		r.IRBytes += int64(len(s.Start))*8 + int64(len(s.Target))*4 + int64(len(s.Weight))*2 + int64(len(s.Delay))*2
 	}
+	return r
 }
 
 // WriteText writes the report for people.
@@ -133,13 +144,74 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  %s[%d] -> %s[%d]: %d -> %d\n", p.From, c.Source, p.To, c.Target, c.Given, c.Used)
 		}
 	}
+	if r.Mapping != nil {
+		fmt.Fprintln(w)
+		return r.Mapping.writeText(w)
+	}
 	return nil
 }
 
-// WriteTimes writes the pass timings (snnc compile --time-passes).
+// writeText writes the mapping: relays, the two mappings side by side,
+// and the use of every limit over the chosen mapping's cores.
+func (mr *MappingReport) writeText(w io.Writer) error {
+	c, b := mr.Chosen, mr.Baseline
+	fmt.Fprintf(w, "mapping onto %s: cores %d, chips %d (%d per row of the chip grid)\n", mr.Target, c.Cores, c.Chips, c.ChipGrid)
+	if mr.RelayNeurons > 0 {
+		fmt.Fprintf(w, "relays: %d relay neurons carry delays beyond %d steps (%s)\n", mr.RelayNeurons, mr.MaxDelay, strings.Join(mr.RelayPopulations, ", "))
+	} else {
+		fmt.Fprintf(w, "relays: none needed (every delay is at most %d steps)\n", mr.MaxDelay)
+	}
+	fmt.Fprintln(w, "\npredicted traffic per step, every neuron spiking once:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\tchosen\tbaseline\t\n")
+	fmt.Fprintf(tw, "partition / placement\t%s / %s\t%s / %s\t\n", c.Partition, c.Place, b.Partition, b.Place)
+	row := func(name string, x, y int64) { fmt.Fprintf(tw, "%s\t%d\t%d\t\n", name, x, y) }
+	row("cores", int64(c.Cores), int64(b.Cores))
+	row("chips", int64(c.Chips), int64(b.Chips))
+	row("messages between cores", c.InterCoreMessages, b.InterCoreMessages)
+	row("messages within cores", c.IntraCoreMessages, b.IntraCoreMessages)
+	row("messages from the host", c.HostMessages, b.HostMessages)
+	row("hop-weighted messages", c.HopWeighted, b.HopWeighted)
+	row("messages between chips", c.ChipCrossingMessages, b.ChipCrossingMessages)
+	row("busiest link", c.MaxLinkLoad, b.MaxLinkLoad)
+	tw.Flush()
+	if c.PlaceNote != "" {
+		fmt.Fprintf(w, "note: %s\n", c.PlaceNote)
+	}
+	fmt.Fprintln(w, "\ncore use, chosen mapping (per_core in report.json has every core):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "limit\tmin\tmean\tmax\tof\tfullest\t\n")
+	use := func(name string, get func(CoreUse) int64, limit int64) {
+		lo, hi, sum := int64(0), int64(0), int64(0)
+		for i, u := range c.PerCore {
+			v := get(u)
+			if i == 0 || v < lo {
+				lo = v
+			}
+			hi = max(hi, v)
+			sum += v
+		}
+		mean := 0.0
+		if len(c.PerCore) > 0 {
+			mean = float64(sum) / float64(len(c.PerCore))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.0f%%\t\n", name, lo, mean, hi, limit, 100*float64(hi)/float64(max(limit, 1)))
+	}
+	use("neurons", func(u CoreUse) int64 { return int64(u.Neurons) }, int64(c.Limits.Neurons))
+	use("input axons", func(u CoreUse) int64 { return int64(u.InputAxons) }, int64(c.Limits.InputAxons))
+	use("output axons", func(u CoreUse) int64 { return int64(u.OutputAxons) }, int64(c.Limits.OutputAxons))
+	use("synapse memory bits", func(u CoreUse) int64 { return u.SynapseBits }, c.Limits.SynapseBits)
+	return tw.Flush()
+}
+
+// WriteTimes writes the pass timings (snnc compile --time-passes), then
+// the mapping's steps within its passes.
 func (r *Report) WriteTimes(w io.Writer) {
 	for _, p := range r.Passes {
 		fmt.Fprintf(w, "pass %-16s %9.3f ms  %s allocated\n", p.Name, p.Seconds*1e3, sysmem.Format(float64(p.AllocBytes)))
+	}
+	for _, p := range r.Steps {
+		fmt.Fprintf(w, "  step %-32s %9.3f ms  %s allocated\n", p.Name, p.Seconds*1e3, sysmem.Format(float64(p.AllocBytes)))
 	}
 }
 

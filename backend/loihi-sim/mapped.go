@@ -148,6 +148,8 @@ type MappedSim struct {
 
 	spikes  []int32
 	traffic Traffic
+	pop     []int32 // population of each neuron
+	stats   Stats
 }
 
 type simCore struct {
@@ -204,11 +206,14 @@ func NewMapped(m *ir.Mapped, p *Profile) (*MappedSim, error) {
 	s.traffic.Sent = make([]int64, len(m.Cores))
 	s.traffic.Received = make([]int64, len(m.Cores))
 	s.traffic.links = map[[3]int32]int64{}
+	s.pop = make([]int32, n)
+	s.stats.Spikes = make([]int64, len(net.Populations))
 	offs := net.Offsets()
 	local := make([]int32, n)
 	for k, pop := range net.Populations {
 		for i := range pop.Size {
 			g := offs[k] + i
+			s.pop[g] = int32(k)
 			if pop.Model == ir.ModelInput {
 				s.isInput[g] = true
 				continue
@@ -292,12 +297,14 @@ func (s *MappedSim) Step(inputs []int32) []int32 {
 		if !s.isInput[g] {
 			panic(fmt.Sprintf("loihisim: input spike for neuron %d, which is not an input neuron", g))
 		}
+		s.stats.Spikes[s.pop[g]]++
 		for _, a := range s.out[s.outStart[g]:s.outStart[g+1]] {
 			s.traffic.HostMessages++
 			s.deliver(a, t)
 		}
 	}
 	for _, g := range s.spikes {
+		s.stats.Spikes[s.pop[g]]++
 		from := int(s.m.CoreOf[g])
 		for _, a := range s.out[s.outStart[g]:s.outStart[g+1]] {
 			s.route(from, int(a.core))
@@ -306,6 +313,7 @@ func (s *MappedSim) Step(inputs []int32) []int32 {
 	}
 	s.step++
 	s.traffic.Steps++
+	s.stats.Steps++
 	return s.spikes
 }
 
@@ -313,7 +321,9 @@ func (s *MappedSim) Step(inputs []int32) []int32 {
 func (s *MappedSim) deliver(a outAxon, t int) {
 	c := &s.cores[a.core]
 	mask := len(c.ring) - 1
-	for _, syn := range c.syn[c.axonStart[a.axon]:c.axonStart[a.axon+1]] {
+	syns := c.syn[c.axonStart[a.axon]:c.axonStart[a.axon+1]]
+	s.stats.SynapticEvents += int64(len(syns))
+	for _, syn := range syns {
 		c.ring[(t+int(syn.delay))&mask][syn.local] += syn.increment
 	}
 }
@@ -357,6 +367,13 @@ func sign(x int) int32 {
 
 // State returns neuron g's state.
 func (s *MappedSim) State(g int) Neuron { return s.neurons[g] }
+
+// Stats returns the counters so far, as Sim counts them.
+func (s *MappedSim) Stats() Stats {
+	st := s.stats
+	st.Spikes = slices.Clone(st.Spikes)
+	return st
+}
 
 // Traffic returns the traffic counted so far.
 func (s *MappedSim) Traffic() Traffic {

@@ -152,3 +152,22 @@ chip: {mesh_width: 2, mesh_height: 2, chip_hop_cost: 3, max_chips: 0}
 		}
 	}
 }
+
+// MappedSim counts spikes and synaptic events as Sim does.
+func TestMappedStats(t *testing.T) {
+	net := randnet.Network(5, randnet.Options{MaxDelay: 6})
+	p := roomy(t, 6)
+	ms, err := NewMapped(randomMapping(net, p, 5, 5), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newSim(t, net, Options{})
+	for _, in := range randnet.Inputs(net, 5, 60, 0.3) {
+		ms.Step(in)
+		ref.Step(in)
+	}
+	got, want := ms.Stats(), ref.Stats()
+	if !slices.Equal(got.Spikes, want.Spikes) || got.Steps != want.Steps || got.SynapticEvents != want.SynapticEvents || got.SynapticEvents == 0 {
+		t.Errorf("stats %+v, Sim %+v", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -188,17 +189,38 @@ func ParseProfile(name string, data []byte) (*Profile, error) {
 	return p, nil
 }
 
+// profileYAMLError turns the YAML library's first complaint into one line
+// with the keys that are allowed where it names an unknown one.
 func profileYAMLError(name string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = strings.ReplaceAll(strings.TrimPrefix(msg, "unmarshal errors:\n  "), "\n  ", "; ")
+	msg, _, _ = strings.Cut(strings.TrimPrefix(msg, "unmarshal errors:\n  "), "\n")
 	pos := ir.Pos{File: name}
 	if m := yamlLineMessage.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		pos.Col = 1
 		msg = m[2]
 	}
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("unknown key %q (allowed: %s)", m[1], strings.Join(yamlKeys[m[2]], ", "))
+	}
 	return &ProfileError{Pos: pos, Msg: msg}
 }
+
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type loihisim\.(\w+)$`)
+
+// yamlKeys are the keys of each profile struct, from their yaml tags.
+var yamlKeys = func() map[string][]string {
+	keys := map[string][]string{}
+	for _, v := range []any{Profile{}, CoreLimits{}, ChipShape{}} {
+		t := reflect.TypeOf(v)
+		for i := range t.NumField() {
+			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+				keys[t.Name()] = append(keys[t.Name()], tag)
+			}
+		}
+	}
+	return keys
+}()
 
 func mappingOf(root *yaml.Node, key string) *yaml.Node {
 	n := root

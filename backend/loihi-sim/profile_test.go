@@ -37,7 +37,7 @@ func TestProfileErrors(t *testing.T) {
 	}
 	tests := []struct{ from, to, want string }{
 		{"  neurons: 8\n", "  neurons: 0\n", "tiny.yaml:6:12: core.neurons: 0 is out of range (allowed: 1..16777216)"},
-		{"  neurons: 8\n", "  nerons: 8\n", "tiny.yaml:6:1: field nerons not found in type loihisim.CoreLimits"},
+		{"  neurons: 8\n", "  nerons: 8\n", `tiny.yaml:6:1: unknown key "nerons" (allowed: neurons, input_axons, output_axons, synapse_memory_bits, synapse_bits, input_axon_bits, max_delay, weight_bits)`},
 		{"  max_delay: 4\n", "", "tiny.yaml:6:3: core.max_delay: missing (allowed: 1..65535)"},
 		{"  weight_bits: 8\n", "  weight_bits: 9\n", "tiny.yaml:13:16: core.weight_bits: 9 is out of range (allowed: 1..8)"},
 		{"approximate: []", "approximate: [core.speed]", `approximate[0]: "core.speed" is not a field of the profile`},

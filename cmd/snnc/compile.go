@@ -15,15 +15,31 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Artefacts of snnc compile, by --emit name and file name in the output directory.
+// Artefacts of snnc compile, by --emit name and file name in the output
+// directory. With a target, the mapped network replaces the IR dumps,
+// which at 10^8 synapses would take gigabytes (--emit still prints them).
 var artefacts = []struct {
 	emit, file, doc string
+	when            artefactWhen
 }{
-	{"ir", "network.ir", "the checked IR, readable: populations, projections, one line per synapse"},
-	{"json", "network.json", "the same IR as JSON, synapses as CSR arrays"},
-	{"report", "report.txt", "the summary: sizes, delays, weight preparation"},
-	{"report-json", "report.json", "the summary as JSON"},
-	{"weight-changes", "weight-changes.csv", "every weight that weight preparation changed"},
+	{"ir", "network.ir", "the checked IR, readable: populations, projections, one line per synapse", withoutTarget},
+	{"json", "network.json", "the same IR as JSON, synapses as CSR arrays", withoutTarget},
+	{"", "network.snncmap", "with --target: the mapped network (docs/mapped-format.md)", withTarget},
+	{"report", "report.txt", "the summary: sizes, delays, weight preparation; with --target the mapping", always},
+	{"report-json", "report.json", "the summary as JSON", always},
+	{"weight-changes", "weight-changes.csv", "every weight that weight preparation changed", always},
+}
+
+type artefactWhen int
+
+const (
+	always artefactWhen = iota
+	withTarget
+	withoutTarget
+)
+
+func (w artefactWhen) holds(target bool) bool {
+	return w == always || (w == withTarget) == target
 }
 
 func newCompileCommand() *cobra.Command {
@@ -32,37 +48,59 @@ func newCompileCommand() *cobra.Command {
 		emit       string
 		dumpAfter  string
 		timePasses bool
+		tf         targetFlags
+		mapOpt     compiler.MapOptions
 	)
 	var emitNames, fileList []string
 	for _, a := range artefacts {
-		emitNames = append(emitNames, a.emit)
+		if a.emit != "" {
+			emitNames = append(emitNames, a.emit)
+		}
 		fileList = append(fileList, fmt.Sprintf("  %-19s %s", a.file, a.doc))
 	}
 	cmd := &cobra.Command{
 		Use:   "compile NET.yaml [-o DIR]",
 		Short: "Check a network, run the compiler passes and write the IR and a report",
-		Long: `compile reads a network description, runs the compiler passes (today:
-weight preparation) and writes into the output directory:
+		Long: `compile reads a network description, runs the compiler passes and writes
+into the output directory:
 
 ` + strings.Join(fileList, "\n") + `
 
-The same input gives byte-identical files. --emit prints one artefact to
-standard output instead (and writes no files unless -o is given too).
-Hardware targets (--target) come with the mapping and FPGA backends.`,
+The passes, in order (` + "`snnc compile --dump-after PASS`" + ` shows what one made):
+` + passList() + `
+
+With --target (a built-in profile: snnc targets) or --target-file, the
+network is mapped onto the target's cores: delays beyond its slots become
+relay chains, neurons are cut into cores under every limit and placed on
+the chips' meshes, and the report compares the predicted traffic with a
+sequential baseline. A network that cannot fit gets an error naming the
+limit. The same input gives byte-identical files. --emit prints one
+artefact to standard output instead (and writes no files unless -o is
+given too).`,
 		Example: `  snnc compile examples/hello/net.yaml -o build
   snnc compile examples/hello/net.yaml --emit ir
+  snnc compile examples/recurrent/net.yaml --target loihi1 -o build/recurrent
+  snnc compile examples/recurrent/net.yaml --target loihi1 --emit report --time-passes
   snnc compile examples/hello/net.yaml --emit report-json | jq .synapses`,
 		Args: oneNetwork,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if emit != "" && !slices.Contains(emitNames, emit) {
 				return usagef("--emit %q is not an artefact (allowed: %s)", emit, strings.Join(emitNames, ", "))
 			}
+			target, err := tf.load()
+			if err != nil {
+				return err
+			}
+			if err := mapOpt.Check(); err != nil {
+				return usagef("%v", err)
+			}
+			opt := compiler.Options{Target: target, Map: mapOpt, DumpAfter: dumpAfter, Dump: cmd.ErrOrStderr()}
 			// Before reading the network, which can take seconds.
-			if err := (compiler.Options{DumpAfter: dumpAfter}).Check(); err != nil {
+			if err := opt.Check(); err != nil {
 				return usagef("%v", err)
 			}
 			writeFiles := emit == "" || cmd.Flags().Changed("output")
-			return compile(cmd, args[0], outDir, writeFiles, emit, dumpAfter, timePasses)
+			return compile(cmd, args[0], outDir, writeFiles, emit, opt, timePasses)
 		},
 	}
 	f := cmd.Flags()
@@ -70,10 +108,26 @@ Hardware targets (--target) come with the mapping and FPGA backends.`,
 	f.StringVar(&emit, "emit", "", "print one artefact to standard output: "+strings.Join(emitNames, ", "))
 	f.StringVar(&dumpAfter, "dump-after", "", "print the IR after the named pass to standard error")
 	f.BoolVar(&timePasses, "time-passes", false, "print each pass's time and allocated memory to standard error")
+	tf.add(cmd)
+	f.StringVar(&mapOpt.Partition, "partition", compiler.PartitionGreedy, "with a target: how to cut neurons into cores: greedy or sequential")
+	f.StringVar(&mapOpt.Place, "place", compiler.PlaceOptimised, "with a target: how to place cores on the mesh: optimised or sequential")
 	return cmd
 }
 
-func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit, dumpAfter string, timePasses bool) error {
+// passList describes the passes for --help.
+func passList() string {
+	var b strings.Builder
+	for _, p := range compiler.Passes {
+		when := ""
+		if p.Target {
+			when = " (with a target)"
+		}
+		fmt.Fprintf(&b, "  %-16s %s%s\n", p.Name, p.Doc, when)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit string, opt compiler.Options, timePasses bool) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	net, err := compiler.ParseFile(path)
 	if err != nil {
@@ -99,14 +153,14 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit, dum
 	}
 	changes := bufio.NewWriterSize(io.MultiWriter(changeSinks...), 1<<16)
 	changes.WriteString("projection,source,target,given,used\n")
-	opt := compiler.Options{DumpAfter: dumpAfter, Dump: stderr}
 	if len(changeSinks) > 0 {
 		opt.OnWeightChange = weightChangeWriter(changes)
 	}
-	report, err := compiler.Compile(net, opt)
+	res, err := compiler.Compile(net, opt)
 	if err != nil {
-		return err
+		return mapErrorIn(path, err)
 	}
+	report := res.Report
 	if err := changes.Flush(); err != nil {
 		return err
 	}
@@ -119,6 +173,10 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit, dum
 		"report":      report.WriteText,
 		"report-json": report.WriteJSON,
 	}
+	target := opt.Target != nil
+	if target {
+		write["network.snncmap"] = func(w io.Writer) error { return ir.WriteMapped(w, res.Mapped) }
+	}
 	if w := write[emit]; w != nil {
 		if err := w(stdout); err != nil {
 			return err
@@ -127,21 +185,28 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit, dum
 	if !writeFiles {
 		return nil
 	}
+	var wrote []string
 	for _, a := range artefacts {
-		if w := write[a.emit]; w != nil {
-			if err := writeFile(filepath.Join(outDir, a.file), w); err != nil {
-				return err
-			}
+		if !a.when.holds(target) {
+			continue
+		}
+		wrote = append(wrote, a.file)
+		w := write[a.emit]
+		if a.emit == "" {
+			w = write[a.file]
+		}
+		if w == nil {
+			continue // weight-changes.csv streamed already
+		}
+		if err := writeFile(filepath.Join(outDir, a.file), w); err != nil {
+			return err
 		}
 	}
-	fmt.Fprintf(stderr, "snnc: compiled %s: %d neurons, %d synapses; wrote %s (", path, net.Neurons(), net.Synapses(), outDir)
-	for i, a := range artefacts {
-		if i > 0 {
-			fmt.Fprint(stderr, ", ")
-		}
-		fmt.Fprint(stderr, a.file)
+	fmt.Fprintf(stderr, "snnc: compiled %s: %d neurons, %d synapses", path, report.Neurons, report.Synapses)
+	if m := report.Mapping; m != nil {
+		fmt.Fprintf(stderr, "; %d cores on %d chips of %s, %d relay neurons", m.Chosen.Cores, m.Chosen.Chips, m.Target, m.RelayNeurons)
 	}
-	fmt.Fprintln(stderr, ")")
+	fmt.Fprintf(stderr, "; wrote %s (%s)\n", outDir, strings.Join(wrote, ", "))
 	return nil
 }
 

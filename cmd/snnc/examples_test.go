@@ -20,11 +20,18 @@ var examples = []struct {
 	{"recurrent", 200},
 }
 
-// Each example compiles to byte-identical files twice, and simulates to
-// the spikes in its expected.csv (written by -update, then read by a person:
-// for coincidence they are derived by hand in net.yaml's comment).
+// Each example compiles to byte-identical files twice, without a target and
+// for loihi1, and simulates to the spikes in its expected.csv (written by
+// -update, then read by a person: for coincidence they are derived by hand
+// in net.yaml's comment) — without a target, and mapped core by core onto
+// loihi1 and onto a target of small cores that needs relays and several
+// chips.
 func TestExamples(t *testing.T) {
 	root, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := filepath.Abs("testdata/small.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,28 +39,37 @@ func TestExamples(t *testing.T) {
 		t.Run(ex.dir, func(t *testing.T) {
 			dir := filepath.Join(root, ex.dir)
 			out := t.TempDir()
-			for _, o := range []string{"a", "b"} {
-				if status, _, stderr := snnc(t, dir, "compile", "net.yaml", "-o", filepath.Join(out, o)); status != 0 {
-					t.Fatalf("compile: status %d: %s", status, stderr)
+			for _, target := range [][]string{nil, {"--target", "loihi1"}, {"--target-file", small}} {
+				for _, o := range []string{"a", "b"} {
+					args := append([]string{"compile", "net.yaml", "-o", filepath.Join(out, o)}, target...)
+					if status, _, stderr := snnc(t, dir, args...); status != 0 {
+						t.Fatalf("compile %v: status %d: %s", target, status, stderr)
+					}
 				}
-			}
-			for _, a := range artefacts {
-				if read(t, filepath.Join(out, "a", a.file)) != read(t, filepath.Join(out, "b", a.file)) {
-					t.Errorf("%s differs between two compilations", a.file)
+				for _, a := range artefacts {
+					if !a.when.holds(target != nil) {
+						continue
+					}
+					if read(t, filepath.Join(out, "a", a.file)) != read(t, filepath.Join(out, "b", a.file)) {
+						t.Errorf("%v: %s differs between two compilations", target, a.file)
+					}
 				}
-			}
-			status, stdout, stderr := snnc(t, dir, "simulate", "net.yaml", "--steps", strconv.Itoa(ex.steps), "--input", "input.csv")
-			if status != 0 {
-				t.Fatalf("simulate: status %d: %s", status, stderr)
 			}
 			expected := filepath.Join(dir, "expected.csv")
-			if *update {
-				if err := os.WriteFile(expected, []byte(stdout), 0o644); err != nil {
-					t.Fatal(err)
+			for _, target := range [][]string{nil, {"--target", "loihi1"}, {"--target-file", small}} {
+				args := append([]string{"simulate", "net.yaml", "--steps", strconv.Itoa(ex.steps), "--input", "input.csv"}, target...)
+				status, stdout, stderr := snnc(t, dir, args...)
+				if status != 0 {
+					t.Fatalf("simulate %v: status %d: %s", target, status, stderr)
 				}
-			}
-			if want := read(t, expected); stdout != want {
-				t.Errorf("simulate output differs from %s:\n%s", expected, stdout)
+				if *update && target == nil {
+					if err := os.WriteFile(expected, []byte(stdout), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if want := read(t, expected); stdout != want {
+					t.Errorf("simulate %v: output differs from %s:\n%s", target, expected, stdout)
+				}
 			}
 		})
 	}

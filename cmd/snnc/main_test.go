@@ -106,8 +106,22 @@ func TestBadInput(t *testing.T) {
 			want: "snnc: unknown command \"simulat\" (did you mean simulate?) (see 'snnc --help')"},
 		{name: "unknown command without a suggestion", args: []string{"frobnicate", "net.yaml"},
 			want: "snnc: unknown command \"frobnicate\" (see 'snnc --help')"},
+		{name: "unknown target", args: []string{"compile", "net.yaml", "--target", "loihi3"},
+			want: "snnc compile: --target: unknown target \"loihi3\" (allowed: loihi1, loihi2) (see 'snnc compile --help')"},
+		{name: "two targets", args: []string{"simulate", "net.yaml", "--steps", "3", "--target", "loihi1", "--target-file", "t.yaml"},
+			want: "snnc simulate: --target and --target-file both given (allowed: one of them) (see 'snnc simulate --help')"},
+		{name: "missing target file", args: []string{"compile", "net.yaml", "--target-file", "nope.yaml"},
+			want: "nope.yaml: cannot read the target profile: no such file or directory"},
+		{name: "bad target file", args: []string{"compile", "net.yaml", "--target-file", "net.yaml"},
+			want: "net.yaml:1:1: unknown key \"version\" (allowed: name, description, core, chip, approximate)"},
+		{name: "mapping pass without a target", args: []string{"compile", "net.yaml", "--dump-after", "partition"},
+			want: "snnc compile: --dump-after: pass \"partition\" runs only with a target (allowed without --target: prepare-weights) (see 'snnc compile --help')"},
+		{name: "unknown strategy", args: []string{"compile", "net.yaml", "--target", "loihi1", "--place", "best"},
+			want: "snnc compile: unknown placement strategy \"best\" (allowed: optimised, sequential) (see 'snnc compile --help')"},
+		{name: "network does not fit", args: []string{"simulate", "net.yaml", "--steps", "3", "--target-file", "one.yaml"},
+			want: "net.yaml: population \"exc\" neuron 0 has 2 distinct input neurons; a one core holds 1 input axons (core.input_axons)"},
 		{name: "unknown pass", args: []string{"compile", "net.yaml", "--dump-after", "legalize"},
-			want: "snnc compile: --dump-after: \"legalize\" is not a pass (allowed: prepare-weights) (see 'snnc compile --help')"},
+			want: "snnc compile: --dump-after: \"legalize\" is not a pass (allowed: prepare-weights, legalise-delays, partition, place, route) (see 'snnc compile --help')"},
 		{name: "unknown emit", args: []string{"compile", "net.yaml", "--emit", "verilog"},
 			want: "snnc compile: --emit \"verilog\" is not an artefact (allowed: ir, json, report, report-json, weight-changes) (see 'snnc compile --help')"},
 	}
@@ -122,6 +136,11 @@ func TestBadInput(t *testing.T) {
 				net = strings.Replace(net, tt.edit[0], tt.edit[1], 1)
 			}
 			write(t, dir, "net.yaml", net)
+			// A target whose cores hold one input axon: goodNet cannot fit.
+			write(t, dir, "one.yaml", `name: one
+core: {neurons: 1, input_axons: 1, output_axons: 4, synapse_memory_bits: 1000, synapse_bits: 24, input_axon_bits: 32, max_delay: 4, weight_bits: 8}
+chip: {mesh_width: 1, mesh_height: 1, chip_hop_cost: 3, max_chips: 0}
+`)
 			args := tt.args
 			if args == nil {
 				args = []string{"simulate", "net.yaml", "--steps", "5"}

@@ -24,13 +24,22 @@ type simulateFlags struct {
 	output string
 	trace  string
 	quiet  bool
+	target targetFlags
+}
+
+// stepper is a simulation the command drives: the reference simulator, or
+// the core-by-core simulation of the network mapped onto a target.
+type stepper interface {
+	Step(inputs []int32) []int32
+	State(g int) loihisim.Neuron
+	Stats() loihisim.Stats
 }
 
 func newSimulateCommand() *cobra.Command {
 	var fl simulateFlags
 	cmd := &cobra.Command{
 		Use:   "simulate NET.yaml --steps N [--input IN.csv] [--output OUT.csv] [--trace TRACE.csv]",
-		Short: "Simulate a network bit-accurately, without any hardware limits",
+		Short: "Simulate a network bit-accurately, without hardware limits or mapped onto a target",
 		Long: `simulate runs the reference simulation of the integer CUBA LIF model
 (docs/neuron-model.md) for N steps, numbered 0..N-1. Input spikes come from
 --input; an input spike at step t through a synapse of delay d arrives at t+d.
@@ -40,9 +49,16 @@ step, then population in file order, then index). --output holds the spikes
 of every non-input population; without it they go to standard output.
 --trace writes step,population,index,u,v for every non-input neuron and step,
 the state after that step's update (v after reset). A summary (spikes per
-population, synaptic events, wall time) goes to standard error.`,
+population, synaptic events, wall time) goes to standard error.
+
+With --target (or --target-file) the network is compiled for the target
+(relays, cores, placement, as snnc compile --target does) and simulated
+core by core with the target's limits enforced. The spikes are the same as
+without a target, step for step; the summary adds the spike messages,
+hops and link loads measured on the mesh.`,
 		Example: `  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv
-  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv --output out.csv --trace trace.csv`,
+  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv --output out.csv --trace trace.csv
+  snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --target loihi1 -o out.csv`,
 		Args: oneNetwork,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("steps") {
@@ -60,6 +76,7 @@ population, synaptic events, wall time) goes to standard error.`,
 	f.StringVarP(&fl.output, "output", "o", "", "write output spikes here instead of standard output")
 	f.StringVar(&fl.trace, "trace", "", "write every neuron's u and v after every step here (CSV)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no summary on standard error")
+	fl.target.add(cmd)
 	return cmd
 }
 
@@ -68,13 +85,21 @@ const maxSteps = 1<<31 - 1
 
 func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	stderr := cmd.ErrOrStderr()
+	target, err := fl.target.load()
+	if err != nil {
+		return err
+	}
 	net, err := compiler.ParseFile(path)
 	if err != nil {
 		return err
 	}
-	report, err := compiler.Compile(net, compiler.Options{})
+	// The description's neurons come first; relays the compiler adds for a
+	// target follow them and are not outputs.
+	described := net.Neurons()
+	describedPops := len(net.Populations)
+	res, err := compiler.Compile(net, compiler.Options{Target: target})
 	if err != nil {
-		return err
+		return mapErrorIn(path, err)
 	}
 	var input spikes.Train
 	if fl.input != "" {
@@ -85,7 +110,14 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	if err := checkMemory(path, net, loihisim.Options{}); err != nil {
 		return err
 	}
-	sim, err := loihisim.New(net, loihisim.Options{})
+	var sim stepper
+	var mapped *loihisim.MappedSim
+	if target != nil {
+		mapped, err = loihisim.NewMapped(res.Mapped, target)
+		sim = mapped
+	} else {
+		sim, err = loihisim.New(net, loihisim.Options{})
+	}
 	if err != nil {
 		return err
 	}
@@ -101,7 +133,7 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	if synapses >= 1<<20 {
 		debug.FreeOSMemory()
 	}
-	offs := net.Offsets()
+	offs := net.Offsets()[:describedPops+1]
 
 	out, closeOut, err := create(fl.output, cmd.OutOrStdout())
 	if err != nil {
@@ -130,6 +162,9 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	start := time.Now()
 	for t := range fl.steps {
 		fired := sim.Step(stepper.At(t))
+		for len(fired) > 0 && int(fired[len(fired)-1]) >= described {
+			fired = fired[:len(fired)-1] // relays
+		}
 		if err := spikeW.WriteSpikes(t, fired); err != nil {
 			return err
 		}
@@ -160,13 +195,29 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	if n := input.Beyond(fl.steps); n > 0 {
 		fmt.Fprintf(stderr, "snnc: warning: %d input spikes at steps >= %d were not delivered (raise --steps)\n", n, fl.steps)
 	}
-	for _, p := range report.Projections {
+	for _, p := range res.Report.Projections {
 		if p.WeightsChanged > 0 {
 			fmt.Fprintf(stderr, "snnc: note: weight preparation changed %d weights of %s (see snnc compile --emit weight-changes)\n", p.WeightsChanged, p.Name)
 		}
 	}
 	writeSummary(stderr, path, net, sim.Stats(), elapsed)
+	if mapped != nil {
+		writeTraffic(stderr, res.Report.Mapping, mapped.Traffic())
+	}
 	return nil
+}
+
+// writeTraffic writes what the mapped simulation sent over the mesh.
+func writeTraffic(w io.Writer, m *compiler.MappingReport, tr loihisim.Traffic) {
+	c := m.Chosen
+	fmt.Fprintf(w, "mapped onto %s: %d cores on %d chips, %d relay neurons\n", m.Target, c.Cores, c.Chips, m.RelayNeurons)
+	perHop := 0.0
+	if tr.Messages > 0 {
+		perHop = float64(tr.Hops) / float64(tr.Messages)
+	}
+	fmt.Fprintf(w, "spike messages: %d between cores (%.2f hops each), %d within cores, %d from the host, %d between chips; busiest link %d\n",
+		tr.Messages, perHop, tr.LocalMessages, tr.HostMessages, tr.ChipMessages, tr.MaxLinkLoad)
+	fmt.Fprintf(w, "hop-weighted messages: %d measured, %d predicted per step were every neuron to spike\n", tr.Hops, c.HopWeighted)
 }
 
 // create opens path for writing, or returns def when path is empty.
@@ -183,8 +234,10 @@ func create(path string, def io.Writer) (io.Writer, func(), error) {
 
 // writeTrace writes the state of every non-input neuron after step t; offs
 // is net.Offsets().
-func writeTrace(w *spikes.Writer, sim *loihisim.Sim, net *ir.Network, offs []int, t int) error {
-	for k, p := range net.Populations {
+// writeTrace writes the state of the neurons of the populations offs
+// covers (the description's: not relays).
+func writeTrace(w *spikes.Writer, sim stepper, net *ir.Network, offs []int, t int) error {
+	for k, p := range net.Populations[:len(offs)-1] {
 		if p.Model == ir.ModelInput {
 			continue
 		}
@@ -258,7 +311,11 @@ func writeSummary(w io.Writer, path string, net *ir.Network, st loihisim.Stats, 
 		if st.Steps > 0 {
 			rate = float64(st.Spikes[k]) / float64(p.Size) / float64(st.Steps)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.4f\t\n", p.Name, p.Model, p.Size, st.Spikes[k], rate)
+		model := p.Model.String()
+		if p.Relay {
+			model = "relay"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.4f\t\n", p.Name, model, p.Size, st.Spikes[k], rate)
 	}
 	tw.Flush()
 	perSec := 0.0
