@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -164,22 +165,34 @@ func (mp *mapper) partition() error {
 		return err
 	}
 	mp.timed("reverse adjacency", func() { mp.g = newGraph(mp.net) })
+	// The strategies' partitions are independent: run them side by side
+	// (the sequential fill is one thread; the greedy one uses blocks).
+	var strategies []string
 	for _, opt := range mp.opts {
-		if mp.parts[opt.Partition] != nil {
-			continue
+		if !slices.Contains(strategies, opt.Partition) {
+			strategies = append(strategies, opt.Partition)
 		}
-		var part *partitionResult
-		var err error
-		mp.timed("partition ("+opt.Partition+")", func() { part, err = partition(mp.g, mp.p, opt.Partition) })
-		if err != nil {
-			return err
+	}
+	parts := make([]*partitionResult, len(strategies))
+	errs := make([]error, len(strategies))
+	mp.timed("partition ("+strings.Join(strategies, " and ")+", side by side)", func() {
+		var wg sync.WaitGroup
+		for i, strategy := range strategies {
+			wg.Go(func() { parts[i], errs[i] = partition(mp.g, mp.p, strategy) })
 		}
+		wg.Wait()
+	})
+	for i, strategy := range strategies {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		part := parts[i]
 		if chips := ceilDiv(part.cores, mp.p.CoresPerChip()); mp.p.Chip.MaxChips > 0 && chips > mp.p.Chip.MaxChips {
 			return &MapError{Limit: "chip.max_chips", Msg: fmt.Sprintf(
 				"the network needs %d cores on %d chips; a %s target has at most %d chips of %d cores (chip.max_chips)",
 				part.cores, chips, mp.p.Name, mp.p.Chip.MaxChips, mp.p.CoresPerChip())}
 		}
-		mp.parts[opt.Partition] = part
+		mp.parts[strategy] = part
 	}
 	mp.g.dropReverse()
 	return nil

@@ -54,8 +54,9 @@ type Options struct {
 	// Map chooses the mapping strategies; the report compares the result
 	// with Baseline.
 	Map MapOptions
-	// OnWeightChange receives every weight weight preparation changes.
-	OnWeightChange func(WeightChange)
+	// WeightChanges, when set, receives every weight weight preparation
+	// changes, as CSV (WeightChangesHeader, then one row per change).
+	WeightChanges io.Writer
 	// DumpAfter names a pass after which what it made is written to Dump.
 	DumpAfter string
 	Dump      io.Writer

@@ -12,7 +12,7 @@ import (
 )
 
 // maxExamples bounds the changed weights a report lists per projection;
-// every change goes to Options.OnWeightChange.
+// every change goes to Options.WeightChanges.
 const maxExamples = 10
 
 // Report is what a compilation found and did, for people (WriteText) and

@@ -1,7 +1,14 @@
 package compiler
 
 import (
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
+	"github.com/snnc/snnc/ir"
 )
 
 // WeightChange is one weight that weight preparation changed.
@@ -11,32 +18,132 @@ type WeightChange struct {
 	Given, Used    int32
 }
 
+// WeightChangesHeader is the first line of weight-changes.csv.
+const WeightChangesHeader = "projection,source,target,given,used\n"
+
+// chunkSynapses is how many synapses one worker prepares at a time: large
+// enough to amortise the hand-off, small enough that the CSV rows of a
+// batch of chunks stay well under a gigabyte.
+var chunkSynapses int64 = 1 << 20
+
 // prepareWeights replaces every weight by the weight the hardware uses
-// (loihisim.PrepareWeight). The sign mode is already explicit in the IR, so
-// preparing twice changes nothing.
+// (loihisim.PrepareWeight), counts the changes per projection, keeps the
+// first few as examples and, when Options.WeightChanges is set, writes
+// every change to it as a CSV row. The sign mode is already explicit in
+// the IR, so preparing twice changes nothing.
+//
+// Rows of sources are prepared in chunks by every processor; the CSV is
+// written in the order of the projections and their CSR rows, the same
+// bytes on every machine (10^8 weights, half of them changed, is seconds).
 func prepareWeights(st *State) error {
+	w := st.Opt.WeightChanges
+	if w != nil {
+		if _, err := io.WriteString(w, WeightChangesHeader); err != nil {
+			return err
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	bufs := make([][]byte, workers) // CSV rows of each worker's chunk, reused
 	for i := range st.Net.Projections {
 		pr := &st.Net.Projections[i]
 		rep := &st.Report.Projections[i]
-		for src := range pr.Syn.Sources() {
-			lo, hi := pr.Syn.Row(src)
-			for k := lo; k < hi; k++ {
-				w := int32(pr.Syn.Weight[k])
-				used := loihisim.PrepareWeight(w, pr.SignMode, pr.WeightBits)
-				if used == w {
-					continue
+		chunks := rowChunks(&pr.Syn, chunkSynapses)
+		field := csvField(pr.Name)
+		for first := 0; first < len(chunks)-1; first += workers {
+			last := min(first+workers, len(chunks)-1)
+			results := make([]chunkChanges, last-first)
+			var wg sync.WaitGroup
+			for c := first; c < last; c++ {
+				wg.Go(func() {
+					results[c-first] = prepareChunk(pr, chunks[c], chunks[c+1], field, w != nil, bufs[c-first][:0])
+				})
+			}
+			wg.Wait()
+			for j, r := range results {
+				bufs[j] = r.csv
+				rep.WeightsChanged += r.count
+				for _, ch := range r.examples {
+					if len(rep.ChangedExamples) < maxExamples {
+						ch.Projection = pr.Name
+						rep.ChangedExamples = append(rep.ChangedExamples, ch)
+					}
 				}
-				pr.Syn.Weight[k] = int16(used)
-				ch := WeightChange{Projection: pr.Name, Source: src, Target: int(pr.Syn.Target[k]), Given: w, Used: used}
-				rep.WeightsChanged++
-				if len(rep.ChangedExamples) < maxExamples {
-					rep.ChangedExamples = append(rep.ChangedExamples, ch)
-				}
-				if st.Opt.OnWeightChange != nil {
-					st.Opt.OnWeightChange(ch)
+				if w != nil {
+					if _, err := w.Write(r.csv); err != nil {
+						return err
+					}
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// rowChunks cuts a projection's sources into runs of about size synapses:
+// chunk c is sources [bounds[c], bounds[c+1]).
+func rowChunks(s *ir.Synapses, size int64) []int {
+	bounds := []int{0}
+	for src := range s.Sources() {
+		if s.Start[src+1]-s.Start[bounds[len(bounds)-1]] >= size {
+			bounds = append(bounds, src+1)
+		}
+	}
+	if bounds[len(bounds)-1] != s.Sources() || len(bounds) == 1 {
+		bounds = append(bounds, s.Sources())
+	}
+	return bounds
+}
+
+type chunkChanges struct {
+	count    int64
+	examples []WeightChange
+	csv      []byte
+}
+
+// prepareChunk prepares the weights of sources [lo, hi) of pr, appending
+// the CSV rows of the changes to buf.
+func prepareChunk(pr *ir.Projection, lo, hi int, field string, rows bool, buf []byte) chunkChanges {
+	r := chunkChanges{csv: buf}
+	syn := &pr.Syn
+	for src := lo; src < hi; src++ {
+		a, b := syn.Row(src)
+		for k := a; k < b; k++ {
+			given := int32(syn.Weight[k])
+			used := loihisim.PrepareWeight(given, pr.SignMode, pr.WeightBits)
+			if used == given {
+				continue
+			}
+			syn.Weight[k] = int16(used)
+			r.count++
+			if len(r.examples) < maxExamples {
+				r.examples = append(r.examples, WeightChange{Source: src, Target: int(syn.Target[k]), Given: given, Used: used})
+			}
+			if rows {
+				r.csv = appendChangeRow(r.csv, field, src, int(syn.Target[k]), given, used)
+			}
+		}
+	}
+	return r
+}
+
+// appendChangeRow appends one CSV row without fmt: there may be 10^8.
+func appendChangeRow(b []byte, field string, src, tgt int, given, used int32) []byte {
+	b = append(b, field...)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(src), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(tgt), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(given), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(used), 10)
+	return append(b, '\n')
+}
+
+// csvField quotes a field that holds a comma, a quote or a line break.
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
 }

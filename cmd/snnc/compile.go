@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/snnc/snnc/compiler"
@@ -151,10 +150,9 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit stri
 		defer f.Close()
 		changeSinks = append(changeSinks, f)
 	}
-	changes := bufio.NewWriterSize(io.MultiWriter(changeSinks...), 1<<16)
-	changes.WriteString("projection,source,target,given,used\n")
+	changes := bufio.NewWriterSize(io.MultiWriter(changeSinks...), 1<<20)
 	if len(changeSinks) > 0 {
-		opt.OnWeightChange = weightChangeWriter(changes)
+		opt.WeightChanges = changes
 	}
 	res, err := compiler.Compile(net, opt)
 	if err != nil {
@@ -225,36 +223,4 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
-}
-
-// weightChangeWriter returns a function that writes one weight change as a
-// CSV row to w. It appends into one reused buffer, without fmt: there may be
-// 10^8 changes (fmt.Fprintf made writing them most of a compilation's time).
-func weightChangeWriter(w *bufio.Writer) func(compiler.WeightChange) {
-	var line []byte
-	var name, field string // the last projection name and its CSV field
-	return func(c compiler.WeightChange) {
-		if c.Projection != name || field == "" {
-			name, field = c.Projection, csvField(c.Projection)
-		}
-		line = append(line[:0], field...)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(c.Source), 10)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(c.Target), 10)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(c.Given), 10)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(c.Used), 10)
-		line = append(line, '\n')
-		w.Write(line) // w keeps an error for Flush to return
-	}
-}
-
-// csvField quotes a field that holds a comma or a quote.
-func csvField(s string) string {
-	if strings.ContainsAny(s, ",\"\n") {
-		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-	}
-	return s
 }

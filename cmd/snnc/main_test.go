@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/snnc/snnc/compiler"
 )
 
 // snnc runs the CLI in-process in dir and returns its exit status and output.
@@ -243,29 +239,3 @@ func TestSimulateMemory(t *testing.T) {
 	}
 }
 
-// Weight changes are written without fmt (10^8 of them took most of a
-// compilation), as fmt would write them, with no allocation per change.
-func TestWeightChangeWriter(t *testing.T) {
-	changes := []compiler.WeightChange{
-		{Projection: "in->exc", Source: 0, Target: 123456, Given: -32768, Used: -128},
-		{Projection: "in->exc", Source: 7, Target: 2, Given: 300, Used: 254},
-		{Projection: `a,"b"`, Source: 1 << 30, Target: 0, Given: 5, Used: 4},
-	}
-	var buf bytes.Buffer
-	bw := bufio.NewWriter(&buf)
-	write := weightChangeWriter(bw)
-	var want strings.Builder
-	for _, c := range changes {
-		write(c)
-		fmt.Fprintf(&want, "%s,%d,%d,%d,%d\n", csvField(c.Projection), c.Source, c.Target, c.Given, c.Used)
-	}
-	bw.Flush()
-	if buf.String() != want.String() {
-		t.Errorf("wrote\n%s\nwant\n%s", buf.String(), want.String())
-	}
-	bw = bufio.NewWriter(io.Discard)
-	write = weightChangeWriter(bw)
-	if n := testing.AllocsPerRun(1000, func() { write(changes[0]) }); n != 0 {
-		t.Errorf("%v allocations per change, want 0", n)
-	}
-}
