@@ -163,9 +163,9 @@ func (mr *MappingReport) writeText(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "\npredicted traffic per step, every neuron spiking once:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "\tchosen\tbaseline\t\n")
-	fmt.Fprintf(tw, "partition / placement\t%s / %s\t%s / %s\t\n", c.Partition, c.Place, b.Partition, b.Place)
-	row := func(name string, x, y int64) { fmt.Fprintf(tw, "%s\t%d\t%d\t\n", name, x, y) }
+	fmt.Fprintf(tw, "\tchosen\tbaseline\n")
+	fmt.Fprintf(tw, "partition / placement\t%s / %s\t%s / %s\n", c.Partition, c.Place, b.Partition, b.Place)
+	row := func(name string, x, y int64) { fmt.Fprintf(tw, "%s\t%d\t%d\n", name, x, y) }
 	row("cores", int64(c.Cores), int64(b.Cores))
 	row("chips", int64(c.Chips), int64(b.Chips))
 	row("messages between cores", c.InterCoreMessages, b.InterCoreMessages)
@@ -180,7 +180,7 @@ func (mr *MappingReport) writeText(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "\ncore use, chosen mapping (per_core in report.json has every core):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "limit\tmin\tmean\tmax\tof\tfullest\t\n")
+	fmt.Fprintf(tw, "limit\tmin\tmean\tmax\tof\tfullest\n")
 	use := func(name string, get func(CoreUse) int64, limit int64) {
 		lo, hi, sum := int64(0), int64(0), int64(0)
 		for i, u := range c.PerCore {
@@ -195,7 +195,7 @@ func (mr *MappingReport) writeText(w io.Writer) error {
 		if len(c.PerCore) > 0 {
 			mean = float64(sum) / float64(len(c.PerCore))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.0f%%\t\n", name, lo, mean, hi, limit, 100*float64(hi)/float64(max(limit, 1)))
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.0f%%\n", name, lo, mean, hi, limit, 100*float64(hi)/float64(max(limit, 1)))
 	}
 	use("neurons", func(u CoreUse) int64 { return int64(u.Neurons) }, int64(c.Limits.Neurons))
 	use("input axons", func(u CoreUse) int64 { return int64(u.InputAxons) }, int64(c.Limits.InputAxons))

@@ -210,7 +210,7 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 // writeTraffic writes what the mapped simulation sent over the mesh.
 func writeTraffic(w io.Writer, m *compiler.MappingReport, tr loihisim.Traffic) {
 	c := m.Chosen
-	fmt.Fprintf(w, "mapped onto %s: %d cores on %d chips, %d relay neurons\n", m.Target, c.Cores, c.Chips, m.RelayNeurons)
+	fmt.Fprintf(w, "mapped onto %s: cores %d, chips %d, relay neurons %d\n", m.Target, c.Cores, c.Chips, m.RelayNeurons)
 	perHop := 0.0
 	if tr.Messages > 0 {
 		perHop = float64(tr.Hops) / float64(tr.Messages)
