@@ -284,6 +284,17 @@ func (n *Network) Offsets() []int {
 	return offs
 }
 
+// Outgoing returns, for each population, the projections leaving it, in
+// the order of the projection list.
+func (n *Network) Outgoing() [][]*Projection {
+	out := make([][]*Projection, len(n.Populations))
+	for i := range n.Projections {
+		pr := &n.Projections[i]
+		out[pr.From] = append(out[pr.From], pr)
+	}
+	return out
+}
+
 // Neurons returns the number of neurons in all populations.
 func (n *Network) Neurons() int { return n.Offset(len(n.Populations)) }
 

@@ -30,13 +30,9 @@ func Usage(m *ir.Mapped, p *Profile) []CoreUsage {
 		}
 	}
 	stamp := make([]int32, len(m.Cores)) // last source (+1) that reached each core
+	outgoing := net.Outgoing()
 	for k, pop := range net.Populations {
-		var projs []*ir.Projection
-		for i := range net.Projections {
-			if net.Projections[i].From == k {
-				projs = append(projs, &net.Projections[i])
-			}
-		}
+		projs := outgoing[k]
 		for s := range pop.Size {
 			src := offs[k] + s
 			for _, pr := range projs {
@@ -242,13 +238,9 @@ func NewMapped(m *ir.Mapped, p *Profile) (*MappedSim, error) {
 		syn  coreSynapse
 	}
 	var row []hit
+	outgoing := net.Outgoing()
 	for k, pop := range net.Populations {
-		var projs []*ir.Projection
-		for i := range net.Projections {
-			if net.Projections[i].From == k {
-				projs = append(projs, &net.Projections[i])
-			}
-		}
+		projs := outgoing[k]
 		for si := range pop.Size {
 			g := offs[k] + si
 			row = row[:0]

@@ -189,13 +189,9 @@ func buildOutgoing(net *ir.Network) outgoing {
 	var row, spare []synapse
 	var count []int
 	offs := net.Offsets()
+	outgoing := net.Outgoing()
 	for k, p := range net.Populations {
-		var projs []*ir.Projection
-		for i := range net.Projections {
-			if pr := &net.Projections[i]; pr.From == k {
-				projs = append(projs, pr)
-			}
-		}
+		projs := outgoing[k]
 		for src := range p.Size {
 			row = row[:0]
 			for _, pr := range projs {
