@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
 )
 
 // snnc runs the CLI in-process in dir and returns its exit status and output.
@@ -238,4 +237,3 @@ func TestSimulateMemory(t *testing.T) {
 		t.Errorf("without MemAvailable: status %d: %s", status, stderr)
 	}
 }
-
