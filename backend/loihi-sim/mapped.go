@@ -3,6 +3,7 @@ package loihisim
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -180,9 +181,20 @@ type Traffic struct {
 	// PerCore counts messages each core sent and received.
 	Sent     []int64 `json:"sent_per_core"`
 	Received []int64 `json:"received_per_core"`
-	// MaxLinkLoad is the most messages any one directed link carried.
-	MaxLinkLoad int64 `json:"max_link_load"`
+	// MaxLinkLoad is the most messages any one directed link carried;
+	// Links lists every link that carried any, ordered by position.
+	MaxLinkLoad int64      `json:"max_link_load"`
+	Links       []LinkLoad `json:"links"`
 	links       map[[3]int32]int64
+}
+
+// LinkLoad is the messages one directed link of the global mesh carried:
+// from the core at (X, Y) one step in Direction ("+x", "-x", "+y", "-y").
+type LinkLoad struct {
+	X         int    `json:"x"`
+	Y         int    `json:"y"`
+	Direction string `json:"direction"`
+	Messages  int64  `json:"messages"`
 }
 
 // NewMapped prepares a core-by-core simulation of m on target p after
@@ -372,6 +384,20 @@ func (s *MappedSim) Traffic() Traffic {
 	tr := s.traffic
 	tr.Sent = slices.Clone(tr.Sent)
 	tr.Received = slices.Clone(tr.Received)
+	tr.Links = make([]LinkLoad, 0, len(tr.links))
+	for k, n := range tr.links {
+		dir := map[int32]string{2: "+x", -2: "-x", 1: "+y", -1: "-y"}[k[2]]
+		tr.Links = append(tr.Links, LinkLoad{X: int(k[0]), Y: int(k[1]), Direction: dir, Messages: n})
+	}
+	slices.SortFunc(tr.Links, func(a, b LinkLoad) int {
+		if a.Y != b.Y {
+			return a.Y - b.Y
+		}
+		if a.X != b.X {
+			return a.X - b.X
+		}
+		return strings.Compare(a.Direction, b.Direction)
+	})
 	tr.links = nil
 	return tr
 }

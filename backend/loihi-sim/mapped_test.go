@@ -116,6 +116,10 @@ func TestMappedTrafficByHand(t *testing.T) {
 	if tr.Messages != 6 || tr.Hops != 3*(1+4) || tr.ChipMessages != 3 || tr.MaxLinkLoad != 6 {
 		t.Errorf("traffic %+v, want 6 messages, 15 hops, 3 across chips, busiest link 6", tr)
 	}
+	// (0,0)->(1,0) carries all six; (1,0)->(2,0) the three to chip 1.
+	if want := []LinkLoad{{0, 0, "+x", 6}, {1, 0, "+x", 3}}; !slices.Equal(tr.Links, want) {
+		t.Errorf("links %v, want %v", tr.Links, want)
+	}
 	use := Usage(m, p)
 	if use[1].InputAxons != 1 || use[1].Synapses != 2 || use[0].OutputAxons != 2 || use[2].Neurons != 1 {
 		t.Errorf("usage %+v", use)

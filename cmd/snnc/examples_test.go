@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -105,5 +106,39 @@ func TestSimulateFiles(t *testing.T) {
 	}
 	if got := read(t, filepath.Join(dir, "out.csv")); got != "step,population,index\n" {
 		t.Errorf("output %q, want no spikes", got)
+	}
+}
+
+// --traffic writes the measured traffic as JSON, per core and per link.
+func TestSimulateTraffic(t *testing.T) {
+	dir, err := filepath.Abs("../../examples/recurrent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "traffic.json")
+	status, _, stderr := snnc(t, dir, "simulate", "net.yaml", "--steps", "200", "--input", "input.csv",
+		"--target-file", "../../cmd/snnc/testdata/small.yaml", "--traffic", out, "-o", os.DevNull)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	var tr struct {
+		Steps, Messages, Hops int64
+		Sent                  []int64 `json:"sent_per_core"`
+		Links                 []struct{ Messages int64 }
+	}
+	if err := json.Unmarshal([]byte(read(t, out)), &tr); err != nil {
+		t.Fatal(err)
+	}
+	var sent, onLinks int64
+	for _, n := range tr.Sent {
+		sent += n
+	}
+	for _, l := range tr.Links {
+		onLinks += l.Messages
+	}
+	// Every message between cores crosses at least one link; hops count
+	// chip crossings thrice, so links carry between Messages and Hops.
+	if tr.Steps != 200 || tr.Messages == 0 || sent != tr.Messages || len(tr.Sent) < 4 || onLinks < tr.Messages || onLinks > tr.Hops {
+		t.Errorf("traffic: steps %d, messages %d, sent %d over %d cores, links carried %d, hops %d", tr.Steps, tr.Messages, sent, len(tr.Sent), onLinks, tr.Hops)
 	}
 }

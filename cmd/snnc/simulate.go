@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -19,12 +20,13 @@ import (
 )
 
 type simulateFlags struct {
-	steps  int
-	input  string
-	output string
-	trace  string
-	quiet  bool
-	target targetFlags
+	steps   int
+	input   string
+	output  string
+	trace   string
+	quiet   bool
+	target  targetFlags
+	traffic string
 }
 
 // stepper is a simulation the command drives: the reference simulator, or
@@ -55,7 +57,8 @@ With --target (or --target-file) the network is compiled for the target
 (relays, cores, placement, as snnc compile --target does) and simulated
 core by core with the target's limits enforced. The spikes are the same as
 without a target, step for step; the summary adds the spike messages,
-hops and link loads measured on the mesh.`,
+hops and link loads measured on the mesh; --traffic writes them per core
+and per link as JSON.`,
 		Example: `  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv
   snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv --output out.csv --trace trace.csv
   snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --target loihi1 -o out.csv`,
@@ -67,6 +70,9 @@ hops and link loads measured on the mesh.`,
 			if fl.steps < 0 || fl.steps > maxSteps {
 				return usagef("--steps %d is out of range (allowed: 0..%d)", fl.steps, maxSteps)
 			}
+			if fl.traffic != "" && fl.target == (targetFlags{}) {
+				return usagef("--traffic needs a target (--target or --target-file)")
+			}
 			return simulate(cmd, args[0], fl)
 		},
 	}
@@ -77,6 +83,7 @@ hops and link loads measured on the mesh.`,
 	f.StringVar(&fl.trace, "trace", "", "write every neuron's u and v after every step here (CSV)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no summary on standard error")
 	fl.target.add(cmd)
+	f.StringVar(&fl.traffic, "traffic", "", "with a target: write the measured traffic here as JSON (per core and per link)")
 	return cmd
 }
 
@@ -186,6 +193,15 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	}
 	if traceW != nil {
 		if err := traceW.Flush(); err != nil {
+			return err
+		}
+	}
+	if mapped != nil && fl.traffic != "" {
+		if err := writeFile(fl.traffic, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(mapped.Traffic())
+		}); err != nil {
 			return err
 		}
 	}
