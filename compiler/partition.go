@@ -1113,7 +1113,6 @@ func (w synWalk) rows(lo, hi int64, f func(base, s int, targets []int32)) {
 type bitset []uint64
 
 func newBitset(n int) bitset    { return make(bitset, n/64+1) }
-func (b bitset) has(i int) bool { return b[i>>6]&(1<<(i&63)) != 0 }
 func (b bitset) set(i int)      { b[i>>6] |= 1 << (i & 63) }
 func (b bitset) unset(i int)    { b[i>>6] &^= 1 << (i & 63) }
 
@@ -1131,8 +1130,6 @@ func (m marks) setDone(i int)     { m[i>>6].done |= 1 << (i & 63) }
 func (m marks) isOne(i int) bool  { return m[i>>6].ones&(1<<(i&63)) != 0 }
 func (m marks) setOne(i int)      { m[i>>6].ones |= 1 << (i & 63) }
 func (m marks) unsetOne(i int)    { m[i>>6].ones &^= 1 << (i & 63) }
-func (m marks) isAxon(i int) bool { return m[i>>6].axon&(1<<(i&63)) != 0 }
-func (m marks) setAxon(i int)     { m[i>>6].axon |= 1 << (i & 63) }
 func (m marks) unsetAxon(i int)   { m[i>>6].axon &^= 1 << (i & 63) }
 
 // frontier holds the unassigned neurons connected to the open core by

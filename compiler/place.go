@@ -82,19 +82,6 @@ func (m *meshGeom) slotAt(gx, gy int) (int, bool) {
 	return chip*m.cpc + (gy%m.mh)*m.mw + gx%m.mw, true
 }
 
-// hops is the cost of a message between the cores at global coordinates
-// (gx, gy) on chips (cx, cy): one per core hop, ChipHopCost per chip hop.
-func (m *meshGeom) hops(gx1, gy1, cx1, cy1, gx2, gy2, cx2, cy2 int) int {
-	return abs(gx1-gx2) + abs(gy1-gy2) + (m.hopCost-1)*(abs(cx1-cx2)+abs(cy1-cy2))
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
 // placement is the slot of every core of a partition.
 type placement struct {
 	geom   meshGeom

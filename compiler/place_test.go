@@ -146,10 +146,19 @@ func TestMeshGeometry(t *testing.T) {
 	if _, ok := geom.slotAt(4, 2); ok {
 		t.Error("a slot on a sixth chip")
 	}
-	// slot 1 is chip 0 (1,0); slot 4*4+3 is chip 4 (1,1) at grid (1,1): global (3,3)
-	gx1, gy1, cx1, cy1 := geom.global(1)
-	gx2, gy2, cx2, cy2 := geom.global(4*4 + 3)
-	if h := geom.hops(gx1, gy1, cx1, cy1, gx2, gy2, cx2, cy2); h != 2+3+2*2 {
+	// The placement's geometry is loihisim's, which the core-by-core
+	// simulation routes by: slot 1 is chip 0 (1,0); slot 4*4+3 is chip 4
+	// (1,1) at grid (1,1), global (3,3): 2+3 core hops, 2 of them across
+	// chips at cost 3.
+	m := &ir.Mapped{ChipGrid: geom.grid, Cores: []ir.Core{{Chip: 0, X: 1, Y: 0}, {Chip: 4, X: 1, Y: 1}}}
+	mesh := loihisim.NewMesh(m, p)
+	for i, s := range []int{1, 4*4 + 3} {
+		gx, gy, _, _ := geom.global(s)
+		if mx, my := mesh.Global(i); mx != gx || my != gy {
+			t.Errorf("slot %d: placement puts it at (%d,%d), loihisim at (%d,%d)", s, gx, gy, mx, my)
+		}
+	}
+	if h := mesh.Hops(0, 1); h != 2+3+2*2 {
 		t.Errorf("hops %d, want 9", h)
 	}
 	for chips, want := range map[int]int{0: 1, 1: 1, 2: 2, 4: 2, 5: 3, 9: 3, 10: 4} {

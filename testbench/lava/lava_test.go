@@ -81,13 +81,6 @@ type param struct {
 	vals   []int
 }
 
-func (p param) at(i int) int {
-	if p.scalar {
-		return p.vals[0]
-	}
-	return p.vals[i]
-}
-
 func (p param) json() any {
 	if p.scalar {
 		return p.vals[0]
