@@ -1112,9 +1112,9 @@ func (w synWalk) rows(lo, hi int64, f func(base, s int, targets []int32)) {
 // bitset is a set of neuron indices.
 type bitset []uint64
 
-func newBitset(n int) bitset    { return make(bitset, n/64+1) }
-func (b bitset) set(i int)      { b[i>>6] |= 1 << (i & 63) }
-func (b bitset) unset(i int)    { b[i>>6] &^= 1 << (i & 63) }
+func newBitset(n int) bitset { return make(bitset, n/64+1) }
+func (b bitset) set(i int)   { b[i>>6] |= 1 << (i & 63) }
+func (b bitset) unset(i int) { b[i>>6] &^= 1 << (i & 63) }
 
 // marks are what a fill marks per neuron, for 64 neurons at a time in one
 // cache line: assigned (or an input, or outside the block), of gain 1 in
