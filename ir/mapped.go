@@ -26,8 +26,9 @@ type Mapped struct {
 
 // Core is one core of the mapping and its place on the mesh.
 type Core struct {
-	Chip int
-	X, Y int // position on the chip's mesh of cores
+	Chip int `json:"chip"`
+	X    int `json:"x"` // position on the chip's mesh of cores
+	Y    int `json:"y"`
 }
 
 // Validate checks the mapping's structure: the network, one core per

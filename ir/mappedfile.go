@@ -67,21 +67,6 @@ type mappedArray struct {
 	Count int    `json:"count"`
 }
 
-// MarshalJSON writes a core as {"chip": c, "x": x, "y": y}.
-func (c Core) MarshalJSON() ([]byte, error) {
-	return []byte(fmt.Sprintf(`{"chip":%d,"x":%d,"y":%d}`, c.Chip, c.X, c.Y)), nil
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (c *Core) UnmarshalJSON(b []byte) error {
-	var v struct{ Chip, X, Y int }
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = Core{Chip: v.Chip, X: v.X, Y: v.Y}
-	return nil
-}
-
 // WriteMapped writes m in the mapped network format. The output depends
 // only on m: the same mapping gives the same bytes.
 func WriteMapped(w io.Writer, m *Mapped) error {
@@ -153,7 +138,9 @@ func WriteMapped(w io.Writer, m *Mapped) error {
 	return bw.Flush()
 }
 
-// writeLE writes a slice of fixed-size integers in little-endian order.
+// writeLE writes a slice of fixed-size integers in little-endian order:
+// the slice's memory itself on little-endian hosts, else through
+// encoding/binary.
 func writeLE(w io.Writer, a any) (int64, error) {
 	var raw []byte
 	switch s := a.(type) {
@@ -169,8 +156,7 @@ func writeLE(w io.Writer, a any) (int64, error) {
 		panic(fmt.Sprintf("ir: cannot write %T", a))
 	}
 	if !littleEndian {
-		raw = bytes.Clone(raw)
-		swapBytes(raw, a)
+		return int64(len(raw)), binary.Write(w, binary.LittleEndian, a)
 	}
 	n, err := w.Write(raw)
 	return int64(n), err
@@ -183,16 +169,6 @@ func asBytes[T int64 | int32 | int16 | uint16](s []T) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
-}
-
-// swapBytes reverses each element's bytes in place (big-endian hosts).
-func swapBytes(raw []byte, a any) {
-	size := map[string]int{"[]int64": 8, "[]int32": 4, "[]int16": 2, "[]uint16": 2}[fmt.Sprintf("%T", a)]
-	for i := 0; i+size <= len(raw); i += size {
-		for l, r := i, i+size-1; l < r; l, r = l+1, r-1 {
-			raw[l], raw[r] = raw[r], raw[l]
-		}
-	}
 }
 
 // ReadMapped reads a mapped network file and checks it (structure and
@@ -302,12 +278,11 @@ func ReadMapped(r io.Reader) (*Mapped, error) {
 
 func fromLE[T int64 | int32 | int16 | uint16](raw []byte) []T {
 	var zero T
-	size := int(unsafe.Sizeof(zero))
-	out := make([]T, len(raw)/size)
-	dst := asBytes(out)
-	copy(dst, raw)
-	if !littleEndian {
-		swapBytes(dst, out)
+	out := make([]T, len(raw)/int(unsafe.Sizeof(zero)))
+	if littleEndian {
+		copy(asBytes(out), raw)
+	} else {
+		binary.Read(bytes.NewReader(raw), binary.LittleEndian, out)
 	}
 	return out
 }
