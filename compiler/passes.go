@@ -66,6 +66,8 @@ type Options struct {
 
 // Result is what a compilation makes.
 type Result struct {
+	// Net is the compiled network (with relays, given a target).
+	Net    *ir.Network
 	Report *Report
 	// Mapped is the network on the target's cores; nil without a target.
 	Mapped *ir.Mapped
@@ -128,7 +130,7 @@ func Compile(net *ir.Network, opt Options) (*Result, error) {
 			}
 		}
 	}
-	res := &Result{Report: st.Report}
+	res := &Result{Net: net, Report: st.Report}
 	if st.mapper != nil {
 		res.Mapped = st.mapper.mapped[0]
 		st.Report.Steps = st.mapper.times

@@ -17,16 +17,23 @@ import (
 // Artefacts of snnc compile, by --emit name and file name in the output
 // directory. With a target, the mapped network replaces the IR dumps,
 // which at 10^8 synapses would take gigabytes (--emit still prints them).
+// weight-changes.csv has no write function: the pass streams it.
 var artefacts = []struct {
 	emit, file, doc string
 	when            artefactWhen
+	write           func(*compiler.Result, io.Writer) error
 }{
-	{"ir", "network.ir", "the checked IR, readable: populations, projections, one line per synapse", withoutTarget},
-	{"json", "network.json", "the same IR as JSON, synapses as CSR arrays", withoutTarget},
-	{"", "network.snncmap", "with --target: the mapped network (docs/mapped-format.md)", withTarget},
-	{"report", "report.txt", "the summary: sizes, delays, weight preparation; with --target the mapping", always},
-	{"report-json", "report.json", "the summary as JSON", always},
-	{"weight-changes", "weight-changes.csv", "every weight that weight preparation changed", always},
+	{"ir", "network.ir", "the checked IR, readable: populations, projections, one line per synapse", withoutTarget,
+		func(r *compiler.Result, w io.Writer) error { return ir.WriteText(w, r.Net) }},
+	{"json", "network.json", "the same IR as JSON, synapses as CSR arrays", withoutTarget,
+		func(r *compiler.Result, w io.Writer) error { return ir.WriteJSON(w, r.Net) }},
+	{"", "network.snncmap", "with --target: the mapped network (docs/mapped-format.md)", withTarget,
+		func(r *compiler.Result, w io.Writer) error { return ir.WriteMapped(w, r.Mapped) }},
+	{"report", "report.txt", "the summary: sizes, delays, weight preparation; with --target the mapping", always,
+		func(r *compiler.Result, w io.Writer) error { return r.Report.WriteText(w) }},
+	{"report-json", "report.json", "the summary as JSON", always,
+		func(r *compiler.Result, w io.Writer) error { return r.Report.WriteJSON(w) }},
+	{"weight-changes", "weight-changes.csv", "every weight that weight preparation changed", always, nil},
 }
 
 type artefactWhen int
@@ -165,19 +172,12 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit stri
 	if timePasses {
 		report.WriteTimes(stderr)
 	}
-	write := map[string]func(io.Writer) error{
-		"ir":          func(w io.Writer) error { return ir.WriteText(w, net) },
-		"json":        func(w io.Writer) error { return ir.WriteJSON(w, net) },
-		"report":      report.WriteText,
-		"report-json": report.WriteJSON,
-	}
 	target := opt.Target != nil
-	if target {
-		write["network.snncmap"] = func(w io.Writer) error { return ir.WriteMapped(w, res.Mapped) }
-	}
-	if w := write[emit]; w != nil {
-		if err := w(stdout); err != nil {
-			return err
+	for _, a := range artefacts {
+		if emit != "" && a.emit == emit && a.write != nil {
+			if err := a.write(res, stdout); err != nil {
+				return err
+			}
 		}
 	}
 	if !writeFiles {
@@ -189,14 +189,10 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit stri
 			continue
 		}
 		wrote = append(wrote, a.file)
-		w := write[a.emit]
-		if a.emit == "" {
-			w = write[a.file]
+		if a.write == nil {
+			continue
 		}
-		if w == nil {
-			continue // weight-changes.csv streamed already
-		}
-		if err := writeFile(filepath.Join(outDir, a.file), w); err != nil {
+		if err := writeFile(filepath.Join(outDir, a.file), func(w io.Writer) error { return a.write(res, w) }); err != nil {
 			return err
 		}
 	}
