@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,16 +69,7 @@ projections:
 			runtime.ReadMemStats(&before)
 			net, err := ParseWithOptions("net.yaml", []byte(c.src), nil, ParseOptions{MemoryBudget: c.budget})
 			runtime.ReadMemStats(&after)
-			if err == nil {
-				t.Fatalf("no error, got\n%s", dump(net))
-			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("%T is not an *Error: %v", err, err)
-			}
-			if err.Error() != c.want {
-				t.Errorf("got  %s\nwant %s", err, c.want)
-			}
+			wantError(t, net, err, c.want)
 			// The error comes before anything of the network's size is
 			// allocated (the description itself takes a few kB).
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {

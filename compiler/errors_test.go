@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // proj builds a description of head plus one projection written in flow
@@ -257,20 +259,26 @@ func TestErrorMessages(t *testing.T) {
 	for _, c := range errorCases {
 		t.Run(c.name, func(t *testing.T) {
 			net, err := parseString(t, c.src, c.files)
-			if err == nil {
-				t.Fatalf("no error, got\n%s", dump(net))
-			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("%T is not an *Error: %v", err, err)
-			}
-			if err.Error() != c.want {
-				t.Errorf("got  %s\nwant %s", err, c.want)
-			}
-			if strings.ContainsAny(err.Error(), "\n\r") {
-				t.Errorf("message has a line break: %q", err)
-			}
+			wantError(t, net, err, c.want)
 		})
+	}
+}
+
+// wantError checks that parsing failed with one *Error of one line, want.
+func wantError(t *testing.T, net *ir.Network, err error, want string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, got\n%s", dump(net))
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("%T is not an *Error: %v", err, err)
+	}
+	if err.Error() != want {
+		t.Errorf("got  %s\nwant %s", err, want)
+	}
+	if strings.ContainsAny(err.Error(), "\n\r") {
+		t.Errorf("message has a line break: %q", err)
 	}
 }
 
