@@ -3,7 +3,6 @@ package loihisim
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -185,8 +184,14 @@ type Traffic struct {
 	// Links lists every link that carried any, ordered by position.
 	MaxLinkLoad int64      `json:"max_link_load"`
 	Links       []LinkLoad `json:"links"`
-	links       map[[3]int32]int64
+	// links[((y*width)+x)*4+d] counts messages leaving the core at (x, y)
+	// in linkDirections[d].
+	links []int64
+	width int
 }
+
+// linkDirections are the directions of links, in the order Links lists them.
+var linkDirections = [4]string{"+x", "+y", "-x", "-y"}
 
 // LinkLoad is the messages one directed link of the global mesh carried:
 // from the core at (X, Y) one step in Direction ("+x", "-x", "+y", "-y").
@@ -213,7 +218,13 @@ func NewMapped(m *ir.Mapped, p *Profile) (*MappedSim, error) {
 	}
 	s.traffic.Sent = make([]int64, len(m.Cores))
 	s.traffic.Received = make([]int64, len(m.Cores))
-	s.traffic.links = map[[3]int32]int64{}
+	// XY paths stay within the box their ends span: the box of all cores.
+	w, h := 0, 0
+	for c := range m.Cores {
+		gx, gy := s.mesh.Global(c)
+		w, h = max(w, gx+1), max(h, gy+1)
+	}
+	s.traffic.links, s.traffic.width = make([]int64, w*h*4), w
 	s.pop = make([]int32, n)
 	s.stats.Spikes = make([]int64, len(net.Populations))
 	offs := net.Offsets()
@@ -348,25 +359,24 @@ func (s *MappedSim) route(a, b int) {
 	}
 	x, y := s.mesh.Global(a)
 	bx, by := s.mesh.Global(b)
-	step := func(dx, dy int32) {
-		key := [3]int32{int32(x), int32(y), dx<<1 | dy}
-		tr.links[key]++
-		tr.MaxLinkLoad = max(tr.MaxLinkLoad, tr.links[key])
-		x, y = x+int(dx), y+int(dy)
+	step := func(d, dx, dy int) {
+		i := (y*tr.width+x)*4 + d
+		tr.links[i]++
+		tr.MaxLinkLoad = max(tr.MaxLinkLoad, tr.links[i])
+		x, y = x+dx, y+dy
 	}
-	for x != bx {
-		step(sign(bx-x), 0)
+	for x < bx {
+		step(0, 1, 0)
 	}
-	for y != by {
-		step(0, sign(by-y))
+	for x > bx {
+		step(2, -1, 0)
 	}
-}
-
-func sign(x int) int32 {
-	if x < 0 {
-		return -1
+	for y < by {
+		step(1, 0, 1)
 	}
-	return 1
+	for y > by {
+		step(3, 0, -1)
+	}
 }
 
 // State returns neuron g's state.
@@ -384,20 +394,13 @@ func (s *MappedSim) Traffic() Traffic {
 	tr := s.traffic
 	tr.Sent = slices.Clone(tr.Sent)
 	tr.Received = slices.Clone(tr.Received)
-	tr.Links = make([]LinkLoad, 0, len(tr.links))
-	for k, n := range tr.links {
-		dir := map[int32]string{2: "+x", -2: "-x", 1: "+y", -1: "-y"}[k[2]]
-		tr.Links = append(tr.Links, LinkLoad{X: int(k[0]), Y: int(k[1]), Direction: dir, Messages: n})
+	tr.Links = []LinkLoad{}
+	for i, n := range tr.links {
+		if n > 0 {
+			cell := i / 4
+			tr.Links = append(tr.Links, LinkLoad{X: cell % tr.width, Y: cell / tr.width, Direction: linkDirections[i%4], Messages: n})
+		}
 	}
-	slices.SortFunc(tr.Links, func(a, b LinkLoad) int {
-		if a.Y != b.Y {
-			return a.Y - b.Y
-		}
-		if a.X != b.X {
-			return a.X - b.X
-		}
-		return strings.Compare(a.Direction, b.Direction)
-	})
 	tr.links = nil
 	return tr
 }
