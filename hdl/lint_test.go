@@ -1,0 +1,63 @@
+package hdl_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/snnc/snnc/backend/fpga"
+	"github.com/snnc/snnc/hdl"
+)
+
+// TestLintCore runs `verilator --lint-only -Wall` on the core with every
+// board's parameters and with a small configuration: the issue's "lint is
+// clean on hdl/" (the link's files are linted in testbench/bridge). Any
+// warning fails, since -Wall warnings are errors unless waived in the
+// source, and the core waives none.
+func TestLintCore(t *testing.T) {
+	if _, err := exec.LookPath("verilator"); err != nil {
+		msg := "verilator is not installed (apt-get install verilator); set SNNC_REQUIRE_EDA=1 to make this a failure"
+		if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dir := t.TempDir()
+	var files []string
+	for _, name := range hdl.CoreFiles {
+		src, err := hdl.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	configs := map[string]fpga.CoreParams{
+		"small": {SlotBits: 4, DelayBits: 1, SynWords: 16, ProfileBits: 2},
+	}
+	for _, name := range fpga.Boards() {
+		b, err := fpga.LoadBoard(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs[name] = b.Core
+	}
+	for name, c := range configs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"--lint-only", "-Wall", "--top-module", "snn_core"}
+			for _, p := range c.Verilog() {
+				args = append(args, "-G"+p)
+			}
+			args = append(args, files...)
+			if out, err := exec.Command("verilator", args...).CombinedOutput(); err != nil || len(strings.TrimSpace(string(out))) > 0 {
+				t.Errorf("verilator %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+		})
+	}
+}
