@@ -55,6 +55,7 @@ func newCompileCommand() *cobra.Command {
 		dumpAfter  string
 		timePasses bool
 		tf         targetFlags
+		ff         fpgaFlags
 		mapOpt     compiler.MapOptions
 	)
 	var emitNames, fileList []string
@@ -82,16 +83,39 @@ the chips' meshes, and the report compares the predicted traffic with a
 sequential baseline. A network that cannot fit gets an error naming the
 limit. The same input gives byte-identical files. --emit prints one
 artefact to standard output instead (and writes no files unless -o is
-given too).`,
+given too).
+
+With --target fpga the network is compiled for the FPGA core of a board
+(--board, default ` + defaultBoard + `; or --board-file) and the output directory holds
+rtl/ (the Verilog, snnc_top.v, the pin constraints, the yosys script),
+mem/ (the configuration image: one .hex per memory and config.bin),
+snnc.bin and snnc.asc (the bitstream), logs/ (one log per tool),
+report.txt, report.json and manifest.json (docs/fpga-flow.md). The
+bitstream depends on the board only, not on the network, so it is cached
+(in $SNNC_CACHE_DIR or the user's cache directory) and a new network
+compiles in milliseconds; --rebuild ignores the cache. Without yosys,
+nextpnr-ice40, icepack or icetime the RTL and the images are still
+written, with a warning; --no-bitstream skips the flow on purpose. A bitstream that misses
+the core clock is written, and snnc exits with status 1.`,
 		Example: `  snnc compile examples/hello/net.yaml -o build
   snnc compile examples/hello/net.yaml --emit ir
   snnc compile examples/recurrent/net.yaml --target loihi1 -o build/recurrent
   snnc compile examples/recurrent/net.yaml --target loihi1 --emit report --time-passes
-  snnc compile examples/hello/net.yaml --emit report-json | jq .synapses`,
+  snnc compile examples/hello/net.yaml --emit report-json | jq .synapses
+  snnc compile examples/hello/net.yaml --target fpga --board icebreaker -o build/hello-fpga
+  snnc compile examples/coincidence/net.yaml --target fpga --board ice40-hx8k --no-bitstream -o build/coincidence-fpga`,
 		Args: oneNetwork,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if emit != "" && !slices.Contains(emitNames, emit) {
 				return usagef("--emit %q is not an artefact (allowed: %s)", emit, strings.Join(emitNames, ", "))
+			}
+			onFPGA := tf.name == fpgaTarget
+			if err := ff.check(cmd, onFPGA, tf); err != nil {
+				return err
+			}
+			if onFPGA {
+				opt := compiler.Options{DumpAfter: dumpAfter, Dump: cmd.ErrOrStderr()}
+				return compileFPGA(cmd, args[0], outDir, opt, ff, timePasses)
 			}
 			target, err := tf.load()
 			if err != nil {
@@ -115,6 +139,7 @@ given too).`,
 	f.StringVar(&dumpAfter, "dump-after", "", "print the IR after the named pass to standard error")
 	f.BoolVar(&timePasses, "time-passes", false, "print each pass's time and allocated memory to standard error")
 	tf.add(cmd)
+	ff.add(cmd)
 	f.StringVar(&mapOpt.Partition, "partition", compiler.PartitionGreedy, "with a target: how to cut neurons into cores: greedy or sequential")
 	f.StringVar(&mapOpt.Place, "place", compiler.PlaceOptimised, "with a target: how to place cores on the mesh: optimised or sequential")
 	return cmd

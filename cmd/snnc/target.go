@@ -15,7 +15,7 @@ type targetFlags struct {
 }
 
 func (tf *targetFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&tf.name, "target", "", "map onto this built-in target (see snnc targets)")
+	cmd.Flags().StringVar(&tf.name, "target", "", "map onto this built-in target (see snnc targets); compile also takes fpga, with --board")
 	cmd.Flags().StringVar(&tf.file, "target-file", "", "map onto the target described by this profile file")
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/snnc/snnc/backend/fpga"
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/spf13/cobra"
 )
@@ -16,7 +17,9 @@ func newTargetsCommand() *cobra.Command {
 		Short: "List the target chips snnc maps onto, with their limits",
 		Long: `targets lists the target profiles built into snnc and the limits of each
 core and chip; with a NAME (or --target-file), only that profile.
-Figures marked ~ are estimates, not datasheet values.`,
+Figures marked ~ are estimates, not datasheet values. Without a NAME it
+also lists the FPGA boards of --target fpga and the capacity of the core
+each one holds (docs/boards.md).`,
 		Example: `  snnc targets
   snnc targets loihi1`,
 		Args: cobra.MaximumNArgs(1),
@@ -45,6 +48,9 @@ Figures marked ~ are estimates, not datasheet values.`,
 				}
 			}
 			writeTargets(cmd, profiles)
+			if file == "" && len(args) == 0 {
+				return writeBoards(cmd)
+			}
 			return nil
 		},
 	}
@@ -78,6 +84,22 @@ func writeTargets(cmd *cobra.Command, profiles []*loihisim.Profile) {
 			strings.TrimSpace(p.Description))
 	}
 	w.Flush()
+}
+
+// writeBoards lists the boards of --target fpga and their cores.
+func writeBoards(cmd *cobra.Command) error {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "\nfpga board\tdevice\tslots\tsynapses\tmax delay\tprofiles\tcore clock\tdescription")
+	for _, name := range fpga.Boards() {
+		b, err := fpga.LoadBoard(name)
+		if err != nil {
+			return err
+		}
+		c := b.Core
+		fmt.Fprintf(w, "%s\t%s-%s\t%d\t%d\t%d\t%d\t%g MHz\t%s\n", b.Name, b.Device.Name, b.Package,
+			c.Slots(), c.Synapses(), c.Delays(), c.Profiles(), b.CoreMHz, b.Description)
+	}
+	return w.Flush()
 }
 
 // memoryText writes a synapse memory given in bits as KiB, or bytes below one.

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// fpgaReport is the part of report.json the tests read.
+type fpgaReport struct {
+	Board    string `json:"board"`
+	Capacity []struct {
+		Name        string
+		Used, Limit int
+	} `json:"capacity"`
+	Cycles struct {
+		Quiet, Busiest int
+	} `json:"cycles_per_step"`
+	Bitstream *struct {
+		FmaxMHz    float64 `json:"fmax_mhz"`
+		IcetimeMHz float64 `json:"icetime_mhz"`
+		TargetMHz  float64 `json:"target_mhz"`
+		TimingMet  bool    `json:"timing_met"`
+		Resources  []struct {
+			Cell            string
+			Used, Available int
+		} `json:"resources"`
+		Tools []struct{ Name, Version string } `json:"tools"`
+	} `json:"bitstream"`
+	Skipped string `json:"bitstream_skipped"`
+	Network *struct {
+		Neurons int `json:"neurons"`
+	} `json:"network"`
+}
+
+func readReport(t *testing.T, dir string) fpgaReport {
+	t.Helper()
+	var r fpgaReport
+	if err := json.Unmarshal([]byte(read(t, filepath.Join(dir, "report.json"))), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// listFiles returns every file under dir, relative, sorted.
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// --no-bitstream writes the RTL, the images, the reports and the manifest,
+// byte-identical from one run to the next, and no bitstream; the manifest
+// lists every file written with its hash.
+func TestFPGANoBitstream(t *testing.T) {
+	t.Setenv("SNNC_CACHE_DIR", t.TempDir())
+	dir, err := filepath.Abs("../../examples/recurrent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for _, o := range []string{"a", "b"} {
+		status, _, stderr := snnc(t, dir, "compile", "net.yaml", "--target", "fpga", "--board", "icebreaker", "--no-bitstream", "-o", filepath.Join(out, o))
+		if status != 0 {
+			t.Fatalf("status %d: %s", status, stderr)
+		}
+	}
+	a, b := filepath.Join(out, "a"), filepath.Join(out, "b")
+	files := listFiles(t, a)
+	for _, want := range []string{"manifest.json", "mem/config.bin", "mem/synapse.hex", "mem/group_ptr.hex", "report.json", "report.txt",
+		"rtl/host_bridge.v", "rtl/snn_core.v", "rtl/snnc.pcf", "rtl/snnc_top.v", "rtl/synth.ys", "weight-changes.csv"} {
+		found := false
+		for _, f := range files {
+			found = found || f == want
+		}
+		if !found {
+			t.Errorf("%s not written (wrote %s)", want, strings.Join(files, " "))
+		}
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, "logs/") || f == "snnc.bin" || f == "snnc.asc" {
+			t.Errorf("--no-bitstream wrote %s", f)
+		}
+		if read(t, filepath.Join(a, f)) != read(t, filepath.Join(b, f)) {
+			t.Errorf("%s differs between two runs", f)
+		}
+	}
+	r := readReport(t, a)
+	if r.Board != "icebreaker" || r.Bitstream != nil || r.Skipped != "--no-bitstream" || r.Network == nil || r.Cycles.Quiet <= 0 || r.Cycles.Busiest < r.Cycles.Quiet {
+		t.Errorf("report %+v", r)
+	}
+	var man struct {
+		Input       string `json:"input"`
+		InputSHA256 string `json:"input_sha256"`
+		Board       string `json:"board"`
+		Files       []struct {
+			Path   string
+			SHA256 string
+			Size   int64
+		}
+	}
+	if err := json.Unmarshal([]byte(read(t, filepath.Join(a, "manifest.json"))), &man); err != nil {
+		t.Fatal(err)
+	}
+	if man.Input != "net.yaml" || len(man.InputSHA256) != 64 || man.Board != "icebreaker" || len(man.Files) != len(files)-1 {
+		t.Errorf("manifest: input %q %q, board %q, %d files of %d", man.Input, man.InputSHA256, man.Board, len(man.Files), len(files)-1)
+	}
+	for _, f := range man.Files {
+		if int64(len(read(t, filepath.Join(a, f.Path)))) != f.Size {
+			t.Errorf("manifest: %s: size %d is wrong", f.Path, f.Size)
+		}
+	}
+}
+
+// Without the tools the compile still writes the RTL and the images and
+// exits 0, with a warning that names the Debian packages.
+func TestFPGAMissingTools(t *testing.T) {
+	t.Setenv("SNNC_CACHE_DIR", t.TempDir())
+	t.Setenv("PATH", t.TempDir())
+	dir, err := filepath.Abs("../../examples/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	status, _, stderr := snnc(t, dir, "compile", "net.yaml", "--target", "fpga", "-o", out)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	if !strings.Contains(stderr, "warning: no bitstream: yosys, nextpnr-ice40, icepack, icetime not found on PATH") ||
+		!strings.Contains(stderr, "apt-get install -y yosys nextpnr-ice40 fpga-icestorm") {
+		t.Errorf("stderr %q", stderr)
+	}
+	r := readReport(t, out)
+	if r.Bitstream != nil || !strings.HasPrefix(r.Skipped, "tools missing: ") {
+		t.Errorf("report: bitstream %v, skipped %q", r.Bitstream, r.Skipped)
+	}
+	if _, err := os.Stat(filepath.Join(out, "rtl", "snnc_top.v")); err != nil {
+		t.Error(err)
+	}
+}
+
+// Wrong boards, wrong flag combinations and networks too big for the core
+// get exit status 2 and one line that says what is allowed.
+func TestFPGAErrors(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "net.yaml", goodNet)
+	write(t, dir, "big.yaml", `version: 1
+populations:
+  - name: in
+    size: 200
+    model: input
+  - name: exc
+    size: 100
+    model: lif
+    params: {du: 410, dv: 205, vth: 100}
+projections:
+  - from: in
+    to: exc
+    connect: all_to_all
+    weights: 10
+    delays: 1
+`)
+	classes := "version: 1\npopulations:\n  - {name: in, size: 1, model: input}\n  - {name: exc, size: 1, model: lif, params: {vth: 100}}\nprojections:\n"
+	for e := -4; e <= 4; e++ {
+		classes += fmt.Sprintf("  - {name: p%d, from: in, to: exc, weights: [[10]], weight_exp: %d, delays: 1}\n", e+4, e)
+	}
+	write(t, dir, "classes.yaml", classes)
+	write(t, dir, "slow.yaml", strings.Replace(goodNet, "delays: 1", "delays: 100", 1))
+	tests := []struct {
+		args []string
+		want string // a regular expression for the whole of stderr
+	}{
+		{[]string{"net.yaml", "--target", "fpga", "--board", "icestick"},
+			`^unknown board "icestick" \(allowed: ice40-hx8k, icebreaker; or --board-file FILE\)\n$`},
+		{[]string{"net.yaml", "--board", "icebreaker"},
+			`^snnc compile: --board needs --target fpga \(see 'snnc compile --help'\)\n$`},
+		{[]string{"net.yaml", "--no-bitstream"},
+			`^snnc compile: --no-bitstream needs --target fpga`},
+		{[]string{"net.yaml", "--target", "fpga", "--board", "icebreaker", "--board-file", "b.yaml"},
+			`^snnc compile: --board and --board-file both given \(allowed: one of them\)`},
+		{[]string{"net.yaml", "--target", "fpga", "--target-file", "t.yaml"},
+			`^snnc compile: --target fpga and --target-file both given`},
+		{[]string{"net.yaml", "--target", "fpga", "--emit", "report"},
+			`^snnc compile: --emit does not apply to --target fpga`},
+		{[]string{"net.yaml", "--target", "fpga", "--seed", "-1"},
+			`^snnc compile: --seed -1 is out of range \(allowed: 0\.\.`},
+		{[]string{"big.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream"},
+			`^big\.yaml: board ice40-hx8k: the network does not fit the FPGA core: 300 slots \(neurons and input axons\), the core holds 256 \(SLOT_BITS=8\); 20000 synapses, the core holds 1536 \(SYN_WORDS=768, two a word\)\n$`},
+		{[]string{"classes.yaml", "--target", "fpga", "--no-bitstream"},
+			`^classes\.yaml: board icebreaker: the network does not fit the FPGA core: [^\n]*\b9\b[^\n]*\b8\b[^\n]*\n$`},
+		{[]string{"big.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream", "--board-file", "nope.yaml"},
+			`^snnc compile: --board and --board-file both given`},
+		{[]string{"big.yaml", "--target", "fpga", "--board-file", "nope.yaml", "--no-bitstream"},
+			`^nope\.yaml: cannot read the board file`},
+	}
+	for _, tt := range tests {
+		args := append([]string{"compile"}, tt.args...)
+		args = append(args, "-o", filepath.Join(dir, "out"))
+		status, stdout, stderr := snnc(t, dir, args...)
+		if status != exitUserError || stdout != "" || !regexp.MustCompile(tt.want).MatchString(stderr) {
+			t.Errorf("%v: status %d, stdout %q, stderr %q; want status 2 and %s", tt.args, status, stdout, stderr, tt.want)
+		}
+	}
+	// Delays beyond the core's D become relays: not an error.
+	if status, _, stderr := snnc(t, dir, "compile", "slow.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream", "-o", filepath.Join(dir, "slow")); status != 0 {
+		t.Errorf("delay 100 on the HX8K: status %d: %s", status, stderr)
+	}
+}
+
+// The whole flow for both boards with one seed, when the tools are here
+// (SNNC_REQUIRE_EDA=1 makes a missing tool a failure): each board's
+// bitstream is built once, into the package's cache (TestMain); the report
+// says the design fits and gives nextpnr's and icetime's fmax; a second
+// network then takes the bitstream from the cache, byte for byte.
+func TestFPGAFlow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the flow takes minutes")
+	}
+	for _, tool := range []string{"yosys", "nextpnr-ice40", "icepack", "icetime"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
+				t.Fatalf("%s not found and SNNC_REQUIRE_EDA=1", tool)
+			}
+			t.Skipf("%s not found (apt-get install -y yosys nextpnr-ice40 fpga-icestorm)", tool)
+		}
+	}
+	// The package's cache (TestMain): a board another test built already
+	// comes from it.
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for _, board := range []string{"icebreaker", "ice40-hx8k"} {
+		t.Run(board, func(t *testing.T) {
+			first := filepath.Join(out, board, "hello")
+			status, _, stderr := snnc(t, filepath.Join(examples, "hello"), "compile", "net.yaml", "--target", "fpga", "--board", board, "--seed", "1", "-o", first)
+			if status != 0 {
+				t.Fatalf("status %d: %s", status, stderr)
+			}
+			r := readReport(t, first)
+			b := r.Bitstream
+			if b == nil {
+				t.Fatalf("no bitstream in the report: %s", stderr)
+			}
+			if !b.TimingMet || b.FmaxMHz < b.TargetMHz || b.IcetimeMHz <= 0 || len(b.Tools) != 4 {
+				t.Errorf("fmax %.2f MHz (icetime %.2f) for %g MHz, timing met %v, tools %v", b.FmaxMHz, b.IcetimeMHz, b.TargetMHz, b.TimingMet, b.Tools)
+			}
+			if len(b.Resources) == 0 || b.Resources[0].Cell != "ICESTORM_LC" {
+				t.Fatalf("resources %+v", b.Resources)
+			}
+			for _, res := range b.Resources {
+				if res.Used > res.Available || (res.Cell == "ICESTORM_LC" && res.Used == 0) {
+					t.Errorf("%s: %d of %d", res.Cell, res.Used, res.Available)
+				}
+			}
+			t.Logf("%s: %+v", board, *b)
+			for _, f := range []string{"snnc.bin", "snnc.asc", "logs/yosys.log", "logs/nextpnr-ice40.log", "logs/icepack.log", "logs/icetime.log"} {
+				if _, err := os.Stat(filepath.Join(first, f)); err != nil {
+					t.Error(err)
+				}
+			}
+
+			second := filepath.Join(out, board, "coincidence")
+			status, _, stderr = snnc(t, filepath.Join(examples, "coincidence"), "compile", "net.yaml", "--target", "fpga", "--board", board, "--seed", "1", "-o", second)
+			if status != 0 {
+				t.Fatalf("coincidence: status %d: %s", status, stderr)
+			}
+			if !strings.Contains(stderr, "bitstream from the cache") {
+				t.Errorf("coincidence: not from the cache: %s", stderr)
+			}
+			if read(t, filepath.Join(first, "snnc.bin")) != read(t, filepath.Join(second, "snnc.bin")) {
+				t.Error("the cached bitstream differs")
+			}
+			if r2 := readReport(t, second); r2.Bitstream == nil || r2.Bitstream.FmaxMHz != b.FmaxMHz {
+				t.Errorf("coincidence: report %+v", r2.Bitstream)
+			}
+		})
+	}
+}
+
+// A bitstream that misses the core clock (nextpnr 0.4 exits 1 but writes
+// the design) is written with its report and manifest, and snnc exits 1
+// naming the frequency reached and the one needed. Fake tools stand in for
+// the flow.
+func TestFPGATimingFailure(t *testing.T) {
+	fake := t.TempDir()
+	scripts := map[string]string{
+		"yosys": "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys fake'; exit 0; }\necho '{}' > snnc.json\n",
+		"nextpnr-ice40": `#!/bin/sh
+[ "$1" = --version ] && { echo 'nextpnr fake' >&2; exit 0; }
+while [ $# -gt 0 ]; do case "$1" in --asc) asc="$2"; shift;; --report) report="$2"; shift;; esac; shift; done
+echo asc > "$asc"
+echo '{"fmax": {"clk": {"achieved": 19.5, "constraint": 24}}, "utilization": {"ICESTORM_LC": {"available": 5280, "used": 5000}}}' > "$report"
+echo "ERROR: Max frequency for clock 'clk': 19.50 MHz (FAIL at 24.00 MHz)"
+exit 1
+`,
+		"icepack": "#!/bin/sh\ncp \"$1\" \"$2\"\n",
+		"icetime": "#!/bin/sh\necho 'Total path delay: 52.00 ns (19.23 MHz)'\n",
+	}
+	for name, s := range scripts {
+		write(t, fake, name, s)
+		if err := os.Chmod(filepath.Join(fake, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", fake+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("SNNC_CACHE_DIR", t.TempDir())
+	dir := t.TempDir()
+	write(t, dir, "net.yaml", goodNet)
+	status, _, stderr := snnc(t, dir, "compile", "net.yaml", "--target", "fpga", "-o", "out")
+	want := regexp.MustCompile(`snnc: board icebreaker: timing not met: nextpnr reaches 19\.50 MHz \(icetime 19\.23 MHz\), the core clock needs 24 MHz \(seed 1; see out/logs/nextpnr-ice40\.log\); the bitstream out/snnc\.bin was written but may not work\n$`)
+	if status != exitFailure || !want.MatchString(stderr) {
+		t.Errorf("status %d, stderr %q; want status 1 and %s", status, stderr, want)
+	}
+	r := readReport(t, filepath.Join(dir, "out"))
+	if r.Bitstream == nil || r.Bitstream.TimingMet || r.Bitstream.FmaxMHz != 19.5 {
+		t.Errorf("report: %+v", r.Bitstream)
+	}
+	for _, f := range []string{"snnc.bin", "manifest.json", "report.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, "out", f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
