@@ -9,6 +9,7 @@ import (
 
 	"github.com/snnc/snnc/backend/fpga"
 	"github.com/snnc/snnc/hdl"
+	"github.com/snnc/snnc/internal/edatest"
 )
 
 // TestLintCore runs `verilator --lint-only -Wall` on the core with every
@@ -17,13 +18,7 @@ import (
 // warning fails, since -Wall warnings are errors unless waived in the
 // source, and the core waives none.
 func TestLintCore(t *testing.T) {
-	if _, err := exec.LookPath("verilator"); err != nil {
-		msg := "verilator is not installed (apt-get install verilator); set SNNC_REQUIRE_EDA=1 to make this a failure"
-		if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	edatest.Require(t, "verilator")
 	dir := t.TempDir()
 	var files []string
 	for _, name := range hdl.CoreFiles {

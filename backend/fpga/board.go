@@ -153,7 +153,7 @@ func embedded(dir string) []string {
 func LoadBoard(name string) (*Board, error) {
 	data, err := dataFiles.ReadFile("boards/" + name + ".yaml")
 	if err != nil || strings.ContainsAny(name, "/\\") {
-		return nil, &BoardError{Msg: fmt.Sprintf("unknown board %q (allowed: %s; or --board-file FILE)", name, strings.Join(Boards(), ", "))}
+		return nil, &BoardError{ir.PosError{Msg: fmt.Sprintf("unknown board %q (allowed: %s; or --board-file FILE)", name, strings.Join(Boards(), ", "))}}
 	}
 	return ParseBoard("boards/"+name+".yaml", data, nil)
 }
@@ -164,7 +164,7 @@ func LoadBoard(name string) (*Board, error) {
 func LoadBoardFile(path string) (*Board, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &BoardError{Pos: ir.Pos{File: path}, Msg: fmt.Sprintf("cannot read the board file: %v", unwrapPath(err))}
+		return nil, &BoardError{ir.PosError{Pos: ir.Pos{File: path}, Msg: fmt.Sprintf("cannot read the board file: %v", unwrapPath(err))}}
 	}
 	return ParseBoard(path, data, func(dev string) (string, []byte, error) {
 		p := filepath.Join(filepath.Dir(path), dev)
@@ -191,7 +191,7 @@ func ParseBoard(file string, data []byte, readDevice func(string) (string, []byt
 	for _, key := range []string{"name", "device", "package", "clock", "clock.pin", "clock.mhz", "core_mhz", "pins", "pins.uart_rx", "pins.uart_tx", "flash", "flash.tool",
 		"core", "core.slot_bits", "core.delay_bits", "core.syn_words", "core.profile_bits", "core.use_spram"} {
 		if !d.has(key) {
-			return nil, &BoardError{Pos: d.at(key), Msg: fmt.Sprintf("%s: missing (a board states %s)", key, boardKeyDoc[key])}
+			return nil, &BoardError{ir.PosError{Pos: d.at(key), Msg: fmt.Sprintf("%s: missing (a board states %s)", key, boardKeyDoc[key])}}
 		}
 	}
 	if !wordName.MatchString(f.Name) {
@@ -311,7 +311,7 @@ func ParseDevice(file string, data []byte) (*Device, error) {
 	}
 	for _, key := range []string{"name", "family", "nextpnr_flag", "packages", "logic_cells", "block_rams", "sprams", "dsps", "pll"} {
 		if !d.has(key) {
-			return nil, &BoardError{Pos: d.at(key), Msg: fmt.Sprintf("%s: missing (a device states name, family, nextpnr_flag, packages, logic_cells, block_rams, sprams, dsps and pll)", key)}
+			return nil, &BoardError{ir.PosError{Pos: d.at(key), Msg: fmt.Sprintf("%s: missing (a device states name, family, nextpnr_flag, packages, logic_cells, block_rams, sprams, dsps and pll)", key)}}
 		}
 	}
 	if !wordName.MatchString(f.Name) {

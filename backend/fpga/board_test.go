@@ -36,7 +36,7 @@ func TestEmbeddedBoards(t *testing.T) {
 			Name: "ice40-hx8k", Description: "iCE40-HX8K Breakout Board (iCE40HX8K-CT256, FT2232H USB bridge)",
 			Device: Device{Name: "ice40hx8k", Family: "ice40", NextpnrFlag: "hx8k", PLL: "SB_PLL40_CORE", Packages: []string{"bg121", "cb132", "cm121", "cm225", "ct256", "tq144"},
 				LogicCells: 7680, BlockRAMs: 32, Source: "devices/ice40hx8k.yaml"},
-			Package: "ct256", Clock: Clock{Pin: "J3", MHz: 12}, CoreMHz: 24,
+			Package: "ct256", Clock: Clock{Pin: "J3", MHz: 12}, CoreMHz: 48,
 			Pins:              BoardPins{UARTRX: "B10", UARTTX: "B12", LEDs: []string{"B5", "B4", "A2", "A1", "C5", "C4", "B3", "C3"}},
 			USB:               []string{"0403:6010"},
 			UARTInterface:     1,
@@ -67,7 +67,7 @@ func TestCoreParams(t *testing.T) {
 	if d := cmp.Diff([]string{"SLOT_BITS=10", "DELAY_BITS=4", "SYN_WORDS=16384", "PROFILE_BITS=8", "USE_SPRAM=1"}, upCore.Verilog()); d != "" {
 		t.Errorf("Verilog (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"SLOT_BITS=8", "DELAY_BITS=3", "SYN_WORDS=768", "PROFILE_BITS=8", "USE_SPRAM=0"}, hxCore.Verilog()); d != "" {
+	if d := cmp.Diff([]string{"SLOT_BITS=8", "DELAY_BITS=3", "SYN_WORDS=1024", "PROFILE_BITS=8", "USE_SPRAM=0"}, hxCore.Verilog()); d != "" {
 		t.Errorf("Verilog (-want +got):\n%s", d)
 	}
 	if upCore.Slots() != 1024 || upCore.Delays() != 16 || upCore.Synapses() != 32768 || upCore.Profiles() != 256 {
@@ -180,8 +180,9 @@ func TestBoardFileErrors(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s...", tc.name, msg, tc.want)
 		}
 		var be *BoardError
-		if !errors.As(err, &be) {
-			t.Errorf("%s: %T is not a *BoardError", tc.name, err)
+		var ue interface{ UserError() }
+		if !errors.As(err, &be) || !errors.As(err, &ue) {
+			t.Errorf("%s: %T is not a *BoardError and a user error", tc.name, err)
 		}
 	}
 	if _, err := LoadBoardFile(filepath.Join(dir, "none.yaml")); err == nil || !strings.Contains(err.Error(), "none.yaml: cannot read the board file: no such file or directory") {

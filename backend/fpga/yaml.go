@@ -13,20 +13,7 @@ import (
 )
 
 // BoardError is a mistake in a board or device file, at FILE:LINE:COL.
-type BoardError struct {
-	Pos ir.Pos
-	Msg string
-}
-
-func (e *BoardError) Error() string {
-	if s := e.Pos.String(); s != "" {
-		return s + ": " + e.Msg
-	}
-	return e.Msg
-}
-
-// UserError marks the error as the user's input (exit status 2).
-func (e *BoardError) UserError() {}
+type BoardError struct{ ir.PosError }
 
 // yamlDoc is a parsed data file with the positions of its values, so that
 // every later check can say where the value it rejects is written.
@@ -50,18 +37,18 @@ func parseYAML(file string, data []byte, v any) (*yamlDoc, error) {
 			pos.Col = 1
 			msg = m[2]
 		}
-		return nil, &BoardError{Pos: pos, Msg: strings.TrimPrefix(msg, "yaml: ")}
+		return nil, &BoardError{ir.PosError{Pos: pos, Msg: strings.TrimPrefix(msg, "yaml: ")}}
 	}
 	d := &yamlDoc{file: file}
 	if len(doc.Content) == 0 {
-		return nil, &BoardError{Pos: ir.Pos{File: file}, Msg: "the file is empty (want a mapping of keys such as name:)"}
+		return nil, &BoardError{ir.PosError{Pos: ir.Pos{File: file}, Msg: "the file is empty (want a mapping of keys such as name:)"}}
 	}
 	d.root = doc.Content[0]
 	if err := d.check(d.root, reflect.TypeOf(v).Elem(), ""); err != nil {
 		return nil, err
 	}
 	if err := d.root.Decode(v); err != nil {
-		return nil, &BoardError{Pos: d.pos(d.root), Msg: err.Error()}
+		return nil, &BoardError{ir.PosError{Pos: d.pos(d.root), Msg: err.Error()}}
 	}
 	return d, nil
 }
@@ -69,7 +56,7 @@ func parseYAML(file string, data []byte, v any) (*yamlDoc, error) {
 func (d *yamlDoc) pos(n *yaml.Node) ir.Pos { return ir.Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
 func (d *yamlDoc) errorf(n *yaml.Node, format string, args ...any) error {
-	return &BoardError{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)}
+	return &BoardError{ir.PosError{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)}}
 }
 
 // check walks node n against type t.

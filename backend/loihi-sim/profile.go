@@ -84,7 +84,7 @@ func Targets() []string {
 func LoadTarget(name string) (*Profile, error) {
 	data, err := targetFiles.ReadFile("targets/" + name + ".yaml")
 	if err != nil {
-		return nil, &ProfileError{Msg: fmt.Sprintf("unknown target %q (allowed: %s)", name, strings.Join(Targets(), ", "))}
+		return nil, &ProfileError{ir.PosError{Msg: fmt.Sprintf("unknown target %q (allowed: %s)", name, strings.Join(Targets(), ", "))}}
 	}
 	return ParseProfile("targets/"+name+".yaml", data)
 }
@@ -96,26 +96,13 @@ func LoadProfileFile(path string) (*Profile, error) {
 		if pe, ok := err.(*fs.PathError); ok {
 			err = pe.Err
 		}
-		return nil, &ProfileError{Pos: ir.Pos{File: path}, Msg: fmt.Sprintf("cannot read the target profile: %v", err)}
+		return nil, &ProfileError{ir.PosError{Pos: ir.Pos{File: path}, Msg: fmt.Sprintf("cannot read the target profile: %v", err)}}
 	}
 	return ParseProfile(path, data)
 }
 
-// ProfileError is a mistake in a profile file.
-type ProfileError struct {
-	Pos ir.Pos
-	Msg string
-}
-
-func (e *ProfileError) Error() string {
-	if s := e.Pos.String(); s != "" {
-		return s + ": " + e.Msg
-	}
-	return e.Msg
-}
-
-// UserError marks the error as the user's input (exit status 2).
-func (e *ProfileError) UserError() {}
+// ProfileError is a mistake in a profile file, at FILE:LINE:COL.
+type ProfileError struct{ ir.PosError }
 
 // profileField is one number of a profile and its allowed range.
 type profileField struct {
@@ -169,21 +156,21 @@ func ParseProfile(name string, data []byte) (*Profile, error) {
 		return ir.Pos{File: name, Line: n.Line, Col: n.Column}
 	}
 	if p.Name == "" {
-		return nil, &ProfileError{Pos: at("name"), Msg: "name: missing (allowed: a word such as loihi1)"}
+		return nil, &ProfileError{ir.PosError{Pos: at("name"), Msg: "name: missing (allowed: a word such as loihi1)"}}
 	}
 	for _, f := range profileFields {
 		pos := at(f.path)
 		parent, key, _ := strings.Cut(f.path, ".")
 		if lookupKey(mappingOf(&root, parent), key) == nil {
-			return nil, &ProfileError{Pos: pos, Msg: fmt.Sprintf("%s: missing (allowed: %d..%d)", f.path, f.min, f.max)}
+			return nil, &ProfileError{ir.PosError{Pos: pos, Msg: fmt.Sprintf("%s: missing (allowed: %d..%d)", f.path, f.min, f.max)}}
 		}
 		if v := f.get(p); v < f.min || v > f.max {
-			return nil, &ProfileError{Pos: pos, Msg: fmt.Sprintf("%s: %d is out of range (allowed: %d..%d)", f.path, v, f.min, f.max)}
+			return nil, &ProfileError{ir.PosError{Pos: pos, Msg: fmt.Sprintf("%s: %d is out of range (allowed: %d..%d)", f.path, v, f.min, f.max)}}
 		}
 	}
 	for i, a := range p.Approximate {
 		if !slices.ContainsFunc(profileFields, func(f profileField) bool { return f.path == a }) {
-			return nil, &ProfileError{Pos: at("approximate"), Msg: fmt.Sprintf("approximate[%d]: %q is not a field of the profile", i, a)}
+			return nil, &ProfileError{ir.PosError{Pos: at("approximate"), Msg: fmt.Sprintf("approximate[%d]: %q is not a field of the profile", i, a)}}
 		}
 	}
 	return p, nil
@@ -203,7 +190,7 @@ func profileYAMLError(name string, err error) error {
 	if m := unknownField.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("unknown key %q (allowed: %s)", m[1], strings.Join(yamlKeys[m[2]], ", "))
 	}
-	return &ProfileError{Pos: pos, Msg: msg}
+	return &ProfileError{ir.PosError{Pos: pos, Msg: msg}}
 }
 
 var unknownField = regexp.MustCompile(`^field (\S+) not found in type loihisim\.(\w+)$`)

@@ -1,6 +1,7 @@
 package loihisim
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -48,6 +49,11 @@ func TestProfileErrors(t *testing.T) {
 		_, err := ParseProfile("tiny.yaml", []byte(data))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q -> %q: error %v, want %q", tt.from, tt.to, err, tt.want)
+		}
+		var pe *ProfileError
+		var ue interface{ UserError() }
+		if !errors.As(err, &pe) || !errors.As(err, &ue) {
+			t.Errorf("%q -> %q: %T is not a *ProfileError and a user error", tt.from, tt.to, err)
 		}
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/snnc/snnc/internal/edatest"
 )
 
 // fpgaReport is the part of report.json the tests read.
@@ -201,7 +202,7 @@ projections:
 		{[]string{"net.yaml", "--target", "fpga", "--seed", "-1"},
 			`^snnc compile: --seed -1 is out of range \(allowed: 0\.\.`},
 		{[]string{"big.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream"},
-			`^big\.yaml: board ice40-hx8k: the network does not fit the FPGA core: 300 slots \(neurons and input axons\), the core holds 256 \(SLOT_BITS=8\); 20000 synapses, the core holds 1536 \(SYN_WORDS=768, two a word\)\n$`},
+			`^big\.yaml: board ice40-hx8k: the network does not fit the FPGA core: 300 slots \(neurons and input axons\), the core holds 256 \(SLOT_BITS=8\); 20000 synapses, the core holds 2048 \(SYN_WORDS=1024, two a word\)\n$`},
 		{[]string{"classes.yaml", "--target", "fpga", "--no-bitstream"},
 			`^classes\.yaml: board icebreaker: the network does not fit the FPGA core: [^\n]*\b9\b[^\n]*\b8\b[^\n]*\n$`},
 		{[]string{"big.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream", "--board-file", "nope.yaml"},
@@ -232,14 +233,7 @@ func TestFPGAFlow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the flow takes minutes")
 	}
-	for _, tool := range []string{"yosys", "nextpnr-ice40", "icepack", "icetime"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
-				t.Fatalf("%s not found and SNNC_REQUIRE_EDA=1", tool)
-			}
-			t.Skipf("%s not found (apt-get install -y yosys nextpnr-ice40 fpga-icestorm)", tool)
-		}
-	}
+	edatest.Require(t, "yosys", "nextpnr-ice40", "icepack", "icetime")
 	// The package's cache (TestMain): a board another test built already
 	// comes from it.
 	examples, err := filepath.Abs("../../examples")

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/snnc/snnc/hdl"
+	"github.com/snnc/snnc/internal/edatest"
 )
 
 // The protocol v0 ops (docs/host-bridge.md).
@@ -44,16 +45,7 @@ const (
 // when SNNC_REQUIRE_EDA=1 says the tools must be there (as in CI).
 func needTools(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"iverilog", "vvp"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := fmt.Sprintf("%s is not installed (apt-get install iverilog); "+
-				"set SNNC_REQUIRE_EDA=1 to make this a failure", tool)
-			if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
+	edatest.Require(t, "iverilog", "vvp")
 }
 
 // bench describes one test bench build.
@@ -351,14 +343,7 @@ func TestBridgeFullSize(t *testing.T) {
 // TestLint runs Verilator's lint with every warning on the three link files,
 // with the default parameters and with the test benches' small ones.
 func TestLint(t *testing.T) {
-	if _, err := exec.LookPath("verilator"); err != nil {
-		msg := "verilator is not installed (apt-get install verilator); " +
-			"set SNNC_REQUIRE_EDA=1 to make this a failure"
-		if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	edatest.Require(t, "verilator")
 	t.Parallel()
 	dir := t.TempDir()
 	var files []string

@@ -27,9 +27,9 @@
 //
 // The tests (go test ./testbench/rtl) need verilator, iverilog and yosys
 // (Debian packages verilator, iverilog, yosys). Without them they skip,
-// unless SNNC_REQUIRE_EDA is set (CI sets it to 1), where a missing tool
-// fails. They run the examples and 200 seeded random networks (relay
-// chains, every weight class, refractory periods) in Verilator, 10 of them
+// unless SNNC_REQUIRE_EDA=1 (as in CI), where a missing tool fails. They
+// run the examples and 200 seeded random networks (relay chains, every
+// weight class, refractory periods) in Verilator, 10 of them
 // in Icarus and 3 small ones on the gate-level netlist, comparing spikes,
 // u and v every step with loihisim; and they hold the cycles of every step
 // to a model of the deliver phase (cycles_test.go). Useful flags:

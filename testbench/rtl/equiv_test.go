@@ -15,6 +15,7 @@ import (
 	"github.com/snnc/snnc/backend/fpga"
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/internal/edatest"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/spikes"
 	"github.com/snnc/snnc/testbench/randnet"
@@ -25,15 +26,12 @@ var (
 	keepFlag  = flag.String("rtl.keep", "", "keep the command file of every failing run in this directory, to replay it by hand")
 )
 
-// needTools skips t when a tool is missing, unless SNNC_REQUIRE_EDA is set
-// (CI sets it): there a missing tool fails.
+// needTools skips t when a tool is missing, unless SNNC_REQUIRE_EDA=1 (as
+// in CI): there a missing tool fails.
 func needTools(t testing.TB, sim Simulator, gate bool) {
 	t.Helper()
 	if err := Available(sim, gate); err != nil {
-		if v := os.Getenv("SNNC_REQUIRE_EDA"); v != "" && v != "0" {
-			t.Fatalf("%v (SNNC_REQUIRE_EDA=%s: a missing tool is a failure)", err, v)
-		}
-		t.Skipf("skipped: %v (with SNNC_REQUIRE_EDA=1 this fails)", err)
+		edatest.Unavailable(t, err.Error())
 	}
 }
 

@@ -3,26 +3,13 @@ package build
 import (
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"testing"
-)
 
-// requireEDA skips a test when a tool is missing, unless SNNC_REQUIRE_EDA=1
-// (CI), where a missing tool fails it.
-func requireEDA(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
-				t.Fatalf("%s not found and SNNC_REQUIRE_EDA=1: %v", tool, err)
-			}
-			t.Skipf("%s not found (apt-get install -y yosys nextpnr-ice40 fpga-icestorm iverilog); set SNNC_REQUIRE_EDA=1 to fail instead", tool)
-		}
-	}
-}
+	"github.com/snnc/snnc/internal/edatest"
+)
 
 // Settings icepll printed on this machine (icestorm 0~20230218), so that
 // the test holds without icepll too.
@@ -62,7 +49,7 @@ var icepllAchieved = regexp.MustCompile(`F_PLLOUT:\s+([0-9.]+) MHz \(achieved\)`
 // ComputePLL agrees with icepll over reference clocks and outputs that
 // cover every DIVR and DIVQ band.
 func TestPLLAgainstIcepll(t *testing.T) {
-	requireEDA(t, "icepll")
+	edatest.Require(t, "icepll")
 	ins := []float64{10, 12, 16, 25, 27, 48, 50, 100, 133}
 	outs := []float64{16, 18, 20, 24, 25, 30, 31.5, 33.3, 36, 40, 48, 50, 60, 66, 75, 96, 100, 120, 133, 150, 200, 250, 275}
 	for _, in := range ins {

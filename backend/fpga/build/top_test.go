@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/snnc/snnc/backend/fpga"
+	"github.com/snnc/snnc/internal/edatest"
 )
 
 // cellsSim holds the iCE40 primitives' simulation models (Debian yosys).
@@ -22,12 +23,9 @@ const cellsSim = "/usr/share/yosys/ice40/cells_sim.v"
 // unused ports (feedback, dynamic delay, test interface), which the top
 // leaves open as Lattice's and icepll's templates do.
 func TestTopElaborates(t *testing.T) {
-	requireEDA(t, "iverilog")
+	edatest.Require(t, "iverilog")
 	if _, err := os.Stat(cellsSim); err != nil {
-		if os.Getenv("SNNC_REQUIRE_EDA") == "1" {
-			t.Fatal(err)
-		}
-		t.Skipf("%s not found (apt-get install -y yosys)", cellsSim)
+		edatest.Unavailable(t, cellsSim+" not found (apt-get install -y yosys)")
 	}
 	for _, name := range fpga.Boards() {
 		t.Run(name, func(t *testing.T) {
@@ -71,7 +69,7 @@ func TestTopAndPCF(t *testing.T) {
 			".CLK_HZ(24000000)", ".BAUD(3000000)", ".SLOT_BITS(10)", ".DELAY_BITS(4)", ".SYN_WORDS(16384)", ".PROFILE_BITS(8)", ".USE_SPRAM(1)",
 			"localparam SLOT_BITS = 10;", "assign led[0] = !activity;", "assign led[1] = rst;"},
 			[]string{"set_io clk_in 35\n", "set_io uart_rx 6\n", "set_io uart_tx 9\n", "set_io led[0] 11\n", "set_io led[1] 37\n"}},
-		{hx, []string{"SB_PLL40_CORE #(", ".REFERENCECLK(clk_in)", ".DIVF(7'b0111111)", ".SLOT_BITS(8)", ".DELAY_BITS(3)", ".SYN_WORDS(768)", ".USE_SPRAM(0)",
+		{hx, []string{"SB_PLL40_CORE #(", ".REFERENCECLK(clk_in)", ".DIVF(7'b0111111)", ".DIVQ(3'b100)", ".CLK_HZ(48000000)", ".SLOT_BITS(8)", ".DELAY_BITS(3)", ".SYN_WORDS(1024)", ".USE_SPRAM(0)",
 			"assign led[0] = activity;", "assign led[1] = !rst;"},
 			[]string{"set_io clk_in J3\n", "set_io uart_rx B10\n", "set_io uart_tx B12\n", "set_io led[0] B5\n", "set_io led[1] B4\n"}},
 	}
