@@ -71,7 +71,9 @@ func (e *FormatError) Error() string { return "fpga configuration file: " + e.Ms
 func (e *FormatError) UserError() {}
 
 // ReadBinary reads a file WriteBinary wrote and checks that it describes
-// a core and an image the core can hold.
+// a core and an image the core can hold: each region at most once, and
+// the header's counts (profiles, classes, groups, synapses) equal to what
+// the regions hold.
 func ReadBinary(r io.Reader) (*Image, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -162,6 +164,10 @@ func ReadBinary(r io.Reader) (*Image, error) {
 	}
 	if err := im.check(); err != nil {
 		return nil, bad("%v", err)
+	}
+	if got := im.countStats(); got != im.Stats {
+		return nil, bad("the header counts %d profiles, %d classes, %d groups and %d synapses; the regions hold %d, %d, %d and %d (allowed: equal)",
+			im.Stats.Profiles, im.Stats.Classes, im.Stats.Groups, im.Stats.Synapses, got.Profiles, got.Classes, got.Groups, got.Synapses)
 	}
 	return im, nil
 }

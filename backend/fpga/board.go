@@ -434,7 +434,8 @@ func (d *yamlDoc) nodeIndexed(path string) *yaml.Node {
 }
 
 // checkCore range-checks the core parameters at their positions and
-// checks that the device holds the memories they need.
+// checks that the device holds the memories they need: SPRAM exactly,
+// block RAM as estimated (blockRAMsNeeded).
 func checkCore(d *yamlDoc, b *Board) error {
 	c := b.Core
 	for _, r := range coreRanges {
@@ -448,6 +449,22 @@ func checkCore(d *yamlDoc, b *Board) error {
 	if c.UseSPRAM && c.spramsNeeded() > b.Device.SPRAMs {
 		return d.errorf(d.node("core.use_spram"), "core.use_spram: the core needs %d SPRAM blocks for %d synapse words and %d group pointers; %s has %d (allowed: use_spram: false, or fewer words)",
 			c.spramsNeeded(), c.SynWords, c.Slots()*c.Delays(), b.Device.Name, b.Device.SPRAMs)
+	}
+	// Block RAM: an estimate of yosys's mapping (blockRAMsNeeded), exact
+	// for the built-in boards; nextpnr's report has the real count. It
+	// turns away in milliseconds a core that synthesis and placement
+	// would reject only after minutes.
+	if need, uses := c.blockRAMsNeeded(); need > b.Device.BlockRAMs {
+		parts := make([]string, len(uses))
+		for i, u := range uses {
+			parts[i] = fmt.Sprintf("%s %d", RegionName(u.region), u.blocks)
+		}
+		hint := "fewer slots, delays, synapse words or profiles"
+		if !c.UseSPRAM && b.Device.SPRAMs > 0 {
+			hint = "use_spram: true, or " + hint
+		}
+		return d.errorf(d.key("core"), "core: block RAM: the core needs about %d SB_RAM40_4K blocks (%s; an estimate of yosys's mapping); %s has %d (block_rams) (allowed: %s)",
+			need, strings.Join(parts, ", "), b.Device.Name, b.Device.BlockRAMs, hint)
 	}
 	return nil
 }

@@ -54,7 +54,17 @@ func TestEmbeddedBoards(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", name, d)
 		}
 	}
-	_, err := LoadBoard("icestick")
+	// The iCEBreaker's core without SPRAM needs 285 block RAMs: the board
+	// check says so before synthesis does.
+	data, err := dataFiles.ReadFile("boards/icebreaker.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "use_spram: true", "use_spram: false", 1))
+	if _, err := ParseBoard("boards/icebreaker.yaml", data, nil); err == nil || !strings.Contains(err.Error(), "core: block RAM: the core needs about 285 SB_RAM40_4K blocks") {
+		t.Errorf("icebreaker without SPRAM: %v", err)
+	}
+	_, err = LoadBoard("icestick")
 	if err == nil || !strings.Contains(err.Error(), `unknown board "icestick" (allowed: ice40-hx8k, icebreaker`) {
 		t.Errorf("unknown board: %v", err)
 	}
@@ -75,6 +85,32 @@ func TestCoreParams(t *testing.T) {
 	}
 	if n := upCore.spramsNeeded(); n != 4 {
 		t.Errorf("icebreaker core needs %d SPRAMs, want 4 (DESIGN.md: 4/4)", n)
+	}
+	// Block RAM: the estimate reproduces what synthesis reports for both
+	// built-in boards (docs/benchmarks.md, "FPGA core"; hdl/core_memories.v).
+	for _, tc := range []struct {
+		core  CoreParams
+		total int
+		uses  []blockRAMUse
+	}{
+		{upCore, 29, []blockRAMUse{{RegionProfile, 4}, {RegionSlotProfile, 2}, {RegionSlotState, 1}, {RegionStateUV, 12}, {RegionAccum, 6}, {RegionHistory, 4}}},
+		{hxCore, 32, []blockRAMUse{{RegionProfile, 4}, {RegionSlotProfile, 1}, {RegionSlotState, 1}, {RegionStateUV, 3}, {RegionAccum, 2}, {RegionHistory, 1}, {RegionGroupPtr, 8}, {RegionSynapse, 12}}},
+	} {
+		total, uses := tc.core.blockRAMsNeeded()
+		if total != tc.total {
+			t.Errorf("%v: %d block RAMs, want %d", tc.core, total, tc.total)
+		}
+		if d := cmp.Diff(tc.uses, uses, cmp.AllowUnexported(blockRAMUse{})); d != "" {
+			t.Errorf("%v: block RAMs per memory (-want +got):\n%s", tc.core, d)
+		}
+	}
+	for _, tc := range []struct{ depth, width, want int }{
+		{256, 61, 4}, {1024, 8, 2}, {1024, 4, 1}, {1024, 48, 12}, {1024, 24, 6}, {1024, 16, 4}, {2048, 16, 8}, {1024, 48, 12},
+		{2, 61, 4}, {4096, 1, 2}, {16384, 48, 192}, {256, 8, 1},
+	} {
+		if got := bram4kBlocks(tc.depth, tc.width); got != tc.want {
+			t.Errorf("%dx%d: %d blocks, want %d", tc.depth, tc.width, got, tc.want)
+		}
 	}
 	p := upCore.Target()
 	if p.Core.Neurons != 1024 || p.Core.MaxDelay != 16 || p.Core.WeightBits != 8 || p.Core.SynapseMemoryBits != 32768*24 ||
@@ -166,6 +202,8 @@ func TestBoardFileErrors(t *testing.T) {
 		{"core clock", edit("core_mhz: 24", "core_mhz: 300"), "board.yaml:8:11: core_mhz: 300 is out of range"},
 		{"no pll", edit("core_mhz: 24", "core_mhz: 24\npll: none"), "board.yaml:8:11: core_mhz: 24 differs from clock.mhz 12, but the board has no PLL"},
 		{"spram", edit("slot_bits: 10", "slot_bits: 12"), "board.yaml:24:14: core.use_spram: the core needs 7 SPRAM blocks for 16384 synapse words and 65536 group pointers; ice40up5k has 4"},
+		{"block ram", edit("use_spram: true", "use_spram: false"), "board.yaml:19:1: core: block RAM: the core needs about 285 SB_RAM40_4K blocks (profile 4, slot_profile 2, slot_state 1, state_uv 12, accum 6, history 4, group_ptr 64, synapse 192; an estimate of yosys's mapping); ice40up5k has 30 (block_rams) (allowed: use_spram: true, or fewer slots, delays, synapse words or profiles)"},
+		{"block ram, spram on", edit("profile_bits: 8", "profile_bits: 10"), "board.yaml:19:1: core: block RAM: the core needs about 42 SB_RAM40_4K blocks (profile 16, slot_profile 3, slot_state 1, state_uv 12, accum 6, history 4; an estimate of yosys's mapping); ice40up5k has 30 (block_rams) (allowed: fewer slots"},
 		{"list", edit(`leds: ["11", "37"]`, `leds: 11`), "board.yaml:12:9: pins.leds: want a list, not \"11\""},
 		{"syntax", edit("name: myboard", "name: [myboard"), "board.yaml:"},
 		{"flash tool", edit("tool: iceprog", "tool: \"ice prog\""), "board.yaml:18:9: flash.tool: \"ice prog\""},
@@ -213,9 +251,20 @@ pll: SB_PLL40_CORE
 	}
 	write("board.yaml", board)
 	write("up3k.yaml", dev)
+	// The iCEBreaker's core needs 29 block RAMs; the UP3K has 20.
+	_, err := LoadBoardFile(filepath.Join(dir, "board.yaml"))
+	if want := filepath.Join(dir, "board.yaml") + ":19:1: core: block RAM: the core needs about 29 SB_RAM40_4K blocks"; err == nil || !strings.HasPrefix(err.Error(), want) ||
+		!strings.Contains(err.Error(), "ice40up3k has 20 (block_rams)") {
+		t.Errorf("core too big for the device:\n got %v\nwant %s ... ice40up3k has 20 (block_rams)", err, want)
+	}
+	// Half the slots need 17.
+	write("board.yaml", strings.Replace(board, "slot_bits: 10", "slot_bits: 9", 1))
 	b, err := LoadBoardFile(filepath.Join(dir, "board.yaml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n, _ := b.Core.blockRAMsNeeded(); n != 17 {
+		t.Errorf("slot_bits 9: %d block RAMs, want 17", n)
 	}
 	if b.Device.NextpnrFlag != "up3k" || b.Device.PLL != "SB_PLL40_CORE" || b.Device.Source != filepath.Join(dir, "up3k.yaml") {
 		t.Errorf("device %+v", b.Device)

@@ -140,3 +140,46 @@ func (c CoreParams) spramsNeeded() int {
 	ptr := (c.Slots()*c.Delays() + depth - 1) / depth
 	return syn + ptr
 }
+
+// blockRAMUse is one memory of the core in SB_RAM40_4K blocks.
+type blockRAMUse struct {
+	region int
+	blocks int
+}
+
+// blockRAMsNeeded estimates the SB_RAM40_4K blocks the core uses: every
+// memory of hdl/core_memories.v except those in SPRAM (group_ptr and
+// synapse with USE_SPRAM). It is an estimate of how yosys 0.23 maps the
+// memories, not a count: each memory of depth x width takes the fewest
+// blocks over the block's four shapes, 256x16, 512x8, 1024x4 and 2048x2
+// (⌈depth/d⌉·⌈width/w⌉ blocks of shape d x w). This reproduces the counts
+// synthesis reports for both built-in boards (docs/benchmarks.md, "FPGA
+// core"): 29 on the iCEBreaker (profile 4, slot_profile 2, slot_state 1,
+// state_uv 12, accum 6, history 4) and 32 on the HX8K (4, 1, 1, 3, 2, 1,
+// group_ptr 8, synapse 12). The real count comes from nextpnr's report.
+func (c CoreParams) blockRAMsNeeded() (total int, uses []blockRAMUse) {
+	for id := RegionProfile; id < regionCount; id++ {
+		if c.UseSPRAM && (id == RegionGroupPtr || id == RegionSynapse) {
+			continue
+		}
+		n := bram4kBlocks(RegionDepth(id, c), RegionBits(id, c))
+		uses = append(uses, blockRAMUse{id, n})
+		total += n
+	}
+	return total, uses
+}
+
+// bram4kBlocks is the fewest SB_RAM40_4K blocks (4096 bits each, as
+// 256x16, 512x8, 1024x4 or 2048x2) that hold depth words of width bits.
+func bram4kBlocks(depth, width int) int {
+	best := 0
+	for _, shape := range [][2]int{{256, 16}, {512, 8}, {1024, 4}, {2048, 2}} {
+		n := ceilDiv(depth, shape[0]) * ceilDiv(width, shape[1])
+		if best == 0 || n < best {
+			best = n
+		}
+	}
+	return best
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

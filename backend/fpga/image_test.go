@@ -301,8 +301,8 @@ func TestBuildLayout(t *testing.T) {
 	if d := cmp.Diff(ptr, im.Region(RegionGroupPtr).Words); d != "" {
 		t.Errorf("group_ptr (-want +got):\n%s", d)
 	}
-	if want := (ImageStats{Profiles: 2, Classes: 3, Groups: 3, Synapses: 6}); im.Stats != want {
-		t.Errorf("stats %+v, want %+v", im.Stats, want)
+	if want := (ImageStats{Profiles: 2, Classes: 3, Groups: 3, Synapses: 6}); im.Stats != want || im.countStats() != want {
+		t.Errorf("stats %+v, counted from the regions %+v, want %+v", im.Stats, im.countStats(), want)
 	}
 	var n int
 	im.Writes(func(region, addr int, data uint64) {
@@ -423,6 +423,51 @@ func TestReadBinaryRejects(t *testing.T) {
 		_, err := ReadBinary(bytes.NewReader(tc.data()))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// Contents that disagree, in files with a good checksum: two records
+	// of one region (CoreSim would read the first, the driver write both),
+	// header counts that are not what the regions hold, ctrl counts that
+	// are not the header's.
+	for _, tc := range []struct {
+		name string
+		edit func(im *Image)
+		want string
+	}{
+		{"region twice", func(im *Image) {
+			r := *im.Region(RegionGroupPtr)
+			r.Words = make([]uint64, len(r.Words))
+			im.Regions = append(im.Regions, r)
+		}, "region group_ptr appears twice, records 4 and 6 (allowed: each region once)"},
+		{"ctrl twice", func(im *Image) {
+			im.Regions = append(im.Regions, Region{ID: RegionCtrl, Name: "ctrl", Bits: 32, Base: 8, Words: []uint64{0}})
+		}, "region ctrl appears twice, records 0 and 6"},
+		{"profiles", func(im *Image) { im.Stats.Profiles++ }, "the header counts 3 profiles, 3 classes, 3 groups and 6 synapses; the regions hold 2, 3, 3 and 6"},
+		{"classes", func(im *Image) { im.Stats.Classes = 8 }, "the header counts 2 profiles, 8 classes, 3 groups and 6 synapses; the regions hold 2, 3, 3 and 6"},
+		{"groups", func(im *Image) { im.Stats.Groups-- }, "counts 2 profiles, 3 classes, 2 groups and 6 synapses; the regions hold 2, 3, 3 and 6"},
+		{"synapses", func(im *Image) { im.Stats.Synapses = 1000 }, "3 groups and 1000 synapses; the regions hold 2, 3, 3 and 6"},
+		{"a group lost", func(im *Image) { im.Region(RegionGroupPtr).Words[5*8+1] = 0 }, "the header counts 2 profiles, 3 classes, 3 groups and 6 synapses; the regions hold 2, 2, 2 and 3"},
+		{"neuron_count", func(im *Image) { im.Region(RegionCtrl).Words[CtrlNeuronCount] = 4 }, "ctrl word 0 (neuron_count) is 4, the image's neuron_count is 5 (allowed: equal)"},
+		{"slot_count", func(im *Image) { im.Region(RegionCtrl).Words[CtrlSlotCount] = 6 }, "ctrl word 1 (slot_count) is 6, the image's slot_count is 7"},
+	} {
+		im, err := ReadBinary(bytes.NewReader(good))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.edit(im)
+		var b bytes.Buffer
+		if err := im.WriteBinary(&b); err != nil {
+			t.Fatal(err)
+		}
+		_, err = ReadBinary(bytes.NewReader(b.Bytes()))
+		var fe *FormatError
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &fe) {
+			t.Errorf("%s: error %v, want a *FormatError with %q", tc.name, err, tc.want)
+		}
+		if strings.Contains(tc.name, "twice") || strings.Contains(tc.name, "count") {
+			if _, err := NewCoreSim(im); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: NewCoreSim: error %v, want %q", tc.name, err, tc.want)
+			}
 		}
 	}
 	// Every byte flip is caught.

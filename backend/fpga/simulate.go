@@ -50,13 +50,7 @@ func NewCoreSim(im *Image) (*CoreSim, error) {
 		history: make([]uint64, im.SlotCount),
 		pending: make([]bool, im.SlotCount),
 	}
-	words := func(id int, n int) []uint64 {
-		w := make([]uint64, n)
-		if r := im.Region(id); r != nil {
-			copy(w[min(r.Base, n):], r.Words)
-		}
-		return w
-	}
+	words := im.regionWords
 	ctrl := words(RegionCtrl, ctrlWords)
 	for i := range s.classes {
 		s.classes[i] = DecodeClass(ctrl[CtrlClass0+i])
@@ -76,10 +70,24 @@ func NewCoreSim(im *Image) (*CoreSim, error) {
 
 // Step runs one step with the given input spikes (global indices of input
 // neurons) and returns the global indices of the LIF neurons that spiked,
-// in increasing order, valid until the next call. An index that is not an
-// input neuron panics, as in loihisim.Sim.Step.
+// in increasing order, valid until the next call. An input neuron spikes
+// at most once per step: the core keeps one pending bit per input slot, so
+// an index listed twice in one step panics (loihisim.Sim.Step would send
+// its synapses twice), and so does an index that is not an input neuron,
+// as in loihisim.Sim.Step. A step that panics leaves the state unchanged.
 func (s *CoreSim) Step(inputs []int32) []int32 {
 	im := s.im
+	for i, g := range inputs {
+		if g < 0 || int(g) >= len(im.SlotOf) || int(im.SlotOf[g]) < im.NeuronCount {
+			s.clearPending(inputs[:i])
+			panic(fmt.Sprintf("fpga: input spike for neuron %d, which is not an input neuron", g))
+		}
+		if s.pending[im.SlotOf[g]] {
+			s.clearPending(inputs[:i])
+			panic(fmt.Sprintf("fpga: input spike for neuron %d twice in one step (an input neuron spikes at most once per step)", g))
+		}
+		s.pending[im.SlotOf[g]] = true
+	}
 	st := StepStats{}
 	// Deliver: the groups of sources that spiked d steps ago.
 	clock := newStepClock()
@@ -114,12 +122,6 @@ func (s *CoreSim) Step(inputs []int32) []int32 {
 			clock.group(st.Events - events)
 		}
 	}
-	for _, g := range inputs {
-		if g < 0 || int(g) >= len(im.SlotOf) || int(im.SlotOf[g]) < im.NeuronCount {
-			panic(fmt.Sprintf("fpga: input spike for neuron %d, which is not an input neuron", g))
-		}
-		s.pending[im.SlotOf[g]] = true
-	}
 	// Update: every slot in order.
 	mask := uint64(1)<<s.d - 1
 	if s.d == 64 {
@@ -147,6 +149,60 @@ func (s *CoreSim) Step(inputs []int32) []int32 {
 	st.Cycles, st.Scan = clock.cycles(im.SlotCount), clock.scan
 	s.last = st
 	return s.spikes
+}
+
+// clearPending undoes the pending bits of inputs, which Step has set.
+func (s *CoreSim) clearPending(inputs []int32) {
+	for _, g := range inputs {
+		s.pending[s.im.SlotOf[g]] = false
+	}
+}
+
+// regionWords returns words 0..n-1 of region id as the core holds them
+// after a load: the image's words, 0 where the image writes none.
+func (im *Image) regionWords(id int, n int) []uint64 {
+	w := make([]uint64, n)
+	if r := im.Region(id); r != nil {
+		copy(w[min(r.Base, n):], r.Words)
+	}
+	return w
+}
+
+// countStats counts what the image's regions hold, as the core reads
+// them: the distinct profiles of the LIF slots, the non-empty groups of
+// the slots, their synapses (each group from its first synapse to the one
+// with the last bit) and the distinct weight classes of those synapses.
+// For an image from Build it equals Stats.
+func (im *Image) countStats() ImageStats {
+	var st ImageStats
+	profiles := map[uint64]bool{}
+	for _, p := range im.regionWords(RegionSlotProfile, im.NeuronCount) {
+		profiles[p] = true
+	}
+	st.Profiles = len(profiles)
+	d := im.Core.Delays()
+	synapses := im.regionWords(RegionSynapse, im.Core.SynWords)
+	var classes [Classes]bool
+	for _, p := range im.regionWords(RegionGroupPtr, im.SlotCount*d) {
+		if p&groupNotEmpty == 0 {
+			continue
+		}
+		st.Groups++
+		for i := int(p & groupIndexMask); i < 2*len(synapses); i++ {
+			syn := synapses[i/2] >> (SynapseBits * uint(i%2)) & synMask
+			classes[syn>>synClassShift&(Classes-1)] = true
+			st.Synapses++
+			if syn&synLast != 0 {
+				break
+			}
+		}
+	}
+	for _, used := range classes {
+		if used {
+			st.Classes++
+		}
+	}
+	return st
 }
 
 // LastStep returns the counters of the last step.
@@ -198,10 +254,17 @@ func (im *Image) check() error {
 			return bad("slot %d maps to neuron %d, which does not map back", slot, g)
 		}
 	}
-	for _, r := range im.Regions {
+	var record [regionCount]int // 1 + the index of each region's record
+	for i, r := range im.Regions {
 		if r.ID < 0 || r.ID >= regionCount {
 			return bad("region %d (allowed: 0..%d)", r.ID, regionCount-1)
 		}
+		// The core simulation reads a region's first record, the driver
+		// writes them all: two records of one region would make them differ.
+		if record[r.ID] != 0 {
+			return bad("region %s appears twice, records %d and %d (allowed: each region once)", RegionName(r.ID), record[r.ID]-1, i)
+		}
+		record[r.ID] = i + 1
 		if r.Bits != RegionBits(r.ID, c) {
 			return bad("region %s has %d-bit words (allowed: %d)", RegionName(r.ID), r.Bits, RegionBits(r.ID, c))
 		}
@@ -211,6 +274,17 @@ func (im *Image) check() error {
 		for i, w := range r.Words {
 			if r.Bits < 64 && w>>r.Bits != 0 {
 				return bad("region %s word %d = %#x has bits above its %d", RegionName(r.ID), r.Base+i, w, r.Bits)
+			}
+		}
+	}
+	// The counts the core reads from ctrl must be the image's.
+	if r := im.Region(RegionCtrl); r != nil {
+		for _, w := range []struct {
+			name       string
+			word, want int
+		}{{"neuron_count", CtrlNeuronCount, im.NeuronCount}, {"slot_count", CtrlSlotCount, im.SlotCount}} {
+			if i := w.word - r.Base; i >= 0 && i < len(r.Words) && r.Words[i] != uint64(w.want) {
+				return bad("ctrl word %d (%s) is %d, the image's %s is %d (allowed: equal)", w.word, w.name, r.Words[i], w.name, w.want)
 			}
 		}
 	}

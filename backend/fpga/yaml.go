@@ -126,6 +126,30 @@ func (d *yamlDoc) node(path string) *yaml.Node {
 	return n
 }
 
+// key returns the key node of the value at a dotted path, or nil: where
+// "core:" itself is written, for a message about a whole mapping.
+func (d *yamlDoc) key(path string) *yaml.Node {
+	n := d.root
+	var k *yaml.Node
+	for _, part := range strings.Split(path, ".") {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == part {
+				k, next = n.Content[i], n.Content[i+1]
+				break
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return k
+}
+
 // at returns the position of the value at path or, when it is missing,
 // of the nearest mapping that holds the path.
 func (d *yamlDoc) at(path string) ir.Pos {
