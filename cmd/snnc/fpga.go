@@ -7,13 +7,18 @@ package main
 // this file holds the flags, the progress display and the order of things.
 
 import (
-	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -83,17 +88,39 @@ func (ff *fpgaFlags) check(cmd *cobra.Command, fpgaChosen bool, tf targetFlags) 
 	return nil
 }
 
-// loadBoard returns the board the flags name.
+// loadBoard returns the board the flags name. An unknown --board and a
+// --board-file that cannot be read are usage errors; a mistake inside a
+// board file is reported at its FILE:LINE:COL.
 func (ff *fpgaFlags) loadBoard() (*fpga.Board, error) {
 	if ff.boardFile != "" {
-		return fpga.LoadBoardFile(ff.boardFile)
+		b, err := fpga.LoadBoardFile(ff.boardFile)
+		var be *fpga.BoardError
+		if errors.As(err, &be) && be.Pos.Line == 0 && strings.HasPrefix(be.Msg, "cannot read the board file") {
+			return nil, usagef("--board-file: %v", err)
+		}
+		return b, err
 	}
-	return fpga.LoadBoard(ff.board)
+	b, err := fpga.LoadBoard(ff.board)
+	var be *fpga.BoardError
+	if errors.As(err, &be) && be.Pos.File == "" {
+		return nil, usagef("--board: %v", err)
+	}
+	return b, err
+}
+
+// boardLabel names the board in messages: its name, and the file it came
+// from when that is the user's (--board-file).
+func (ff *fpgaFlags) boardLabel(b *fpga.Board) string {
+	if ff.boardFile != "" {
+		return fmt.Sprintf("%s (from %s)", b.Name, ff.boardFile)
+	}
+	return b.Name
 }
 
 // Files and directories compile --target fpga writes in the output
-// directory; stale ones from an earlier run are removed first, so that a
-// snnc.bin in DIR is always the one this run reports.
+// directory. What an earlier run wrote there (its manifest.json lists it)
+// is removed before the new files are written, so that a snnc.bin in DIR is
+// always the one this run reports; nothing else is removed or replaced.
 const (
 	rtlDir        = "rtl"
 	memDir        = "mem"
@@ -101,10 +128,17 @@ const (
 	fpgaReportTxt = "report.txt"
 	fpgaReportJS  = "report.json"
 	weightChanges = "weight-changes.csv"
+	netlistFile   = "snnc.json" // yosys's netlist (build.Run removes it after a build)
 )
 
-var fpgaOutputs = []string{rtlDir, memDir, build.LogDir, build.AscFile, build.BinFile, "snnc.json",
+var fpgaOutputs = []string{rtlDir, memDir, build.LogDir, build.AscFile, build.BinFile, netlistFile,
 	fpgaReportTxt, fpgaReportJS, weightChanges, build.ManifestFile}
+
+// fpgaOwned are the outputs that snnc replaces only when an earlier snnc
+// compile wrote them: the directories the flow reads (yosys reads rtl/*.v)
+// or fills, and the bitstream. The reports and weight-changes.csv are
+// replaced as snnc compile without --target fpga replaces them.
+var fpgaOwned = []string{rtlDir, memDir, build.LogDir, build.AscFile, build.BinFile, netlistFile}
 
 func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, ff fpgaFlags, timePasses bool) error {
 	stderr := cmd.ErrOrStderr()
@@ -112,9 +146,10 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err != nil {
 		return err
 	}
+	label := ff.boardLabel(board)
 	src, err := build.Emit(board)
 	if err != nil {
-		return &userError{fmt.Sprintf("board %s (%s): %v", board.Name, board.Source, err)}
+		return &userError{fmt.Sprintf("board %s: %v", label, err)}
 	}
 	opt.Target = board.Core.Target()
 	if err := opt.Check(); err != nil {
@@ -124,41 +159,45 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	// Nothing in outDir is touched until the network has compiled and its
+	// image is built; what is there is looked at now, before the work.
+	stale, err := previousFPGAOutputs(outDir)
+	if err != nil {
 		return err
-	}
-	for _, name := range fpgaOutputs {
-		if err := os.RemoveAll(filepath.Join(outDir, name)); err != nil {
-			return err
-		}
 	}
 
 	// The compiler's passes with the core as the target: delays beyond the
-	// core's D become relay chains; then the configuration image.
-	wc, err := os.Create(filepath.Join(outDir, weightChanges))
-	if err != nil {
-		return err
-	}
-	defer wc.Close()
-	changes := bufio.NewWriterSize(wc, 1<<20)
-	opt.WeightChanges = changes
+	// core's D become relay chains; then the configuration image. A network
+	// with more slots or synapses than the core stops here, before the
+	// passes (and its weight changes, held in memory until the image is
+	// built, are at most the core's synapses).
 	slots, synapses := net.Neurons(), net.Synapses() // before relays
+	if over := overCore(board.Core, slots, synapses); len(over) > 0 {
+		return notFit(path, label, strings.Join(over, "; "))
+	}
+	var changes bytes.Buffer
+	opt.WeightChanges = &changes
 	res, err := compiler.Compile(net, opt)
 	if err != nil {
-		return fitError(path, board, slots, synapses, err)
-	}
-	if err := changes.Flush(); err != nil {
-		return err
-	}
-	if err := wc.Close(); err != nil {
-		return err
+		return fitError(path, label, board.Core, slots, synapses, err)
 	}
 	if timePasses {
 		res.Report.WriteTimes(stderr)
 	}
 	im, err := fpga.Build(res.Net, board.Core)
 	if err != nil {
-		return fmt.Errorf("%s: board %s: %w", path, board.Name, err)
+		return fmt.Errorf("%s: board %s: %w", path, label, err)
+	}
+
+	// Now outDir: what the last snnc compile wrote goes, then the new files.
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+	if err := removeFPGAOutputs(outDir, stale); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(outDir, weightChanges), changes.Bytes(), 0o644); err != nil {
+		return err
 	}
 	if err := src.WriteDir(filepath.Join(outDir, rtlDir)); err != nil {
 		return err
@@ -169,37 +208,62 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err := writeFile(filepath.Join(outDir, memDir, configFile), im.WriteBinary); err != nil {
 		return err
 	}
+	sum, err := build.HashFile(path)
+	if err != nil {
+		return err
+	}
+	man := build.Manifest{Snnc: version, Input: path, InputSHA256: sum, Board: board.Name, BoardSource: board.Source,
+		Parameters: board.Core.Verilog(), CoreMHz: board.CoreMHz, Seed: ff.seed}
+	// The manifest says what snnc wrote, so that the next run replaces
+	// exactly that: written now, and again after the flow however it ends.
+	writeManifest := func() error { return build.WriteManifest(outDir, man, fpgaOutputs) }
+	if err := writeManifest(); err != nil {
+		return err
+	}
 
 	report := build.NewReport(board, src.Clock, im, res.Report, maxDelay(res.Net))
-	var tools []build.ToolVersion
 	var flowErr error // a missed clock: reported after every file is written
 	switch {
 	case ff.noBitstream:
 		report.Skipped = "--no-bitstream"
 	default:
-		ctx := context.Background()
+		// An interrupt stops the tools, and the manifest still lists what
+		// they wrote.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
 		var missing *build.MissingToolsError
-		tools, err = build.FindTools(ctx)
+		tools, err := build.FindTools(ctx)
 		if errors.As(err, &missing) {
 			report.Skipped = "tools missing: " + err.Error()
-			tools = nil
-			fmt.Fprintf(stderr, "snnc: warning: no bitstream: %v; the RTL and the memory images are written (apt-get install -y %s brings the rest)\n",
-				err, strings.Join(missing.Packages(), " "))
+			// The error names the tools and the packages that bring them.
+			fmt.Fprintf(stderr, "snnc: warning: no bitstream: %v; the RTL and the memory images are written\n", err)
 			break
 		}
 		if err != nil {
 			return err
 		}
+		man.Tools = tools
 		progress := newFlowProgress(stderr, ff.quiet)
 		flow, err := build.Run(ctx, src, outDir, tools, build.Options{Seed: ff.seed, Rebuild: ff.rebuild, Progress: progress})
+		interrupted := ctx.Err() != nil
+		stop()
 		var timing *build.TimingError
 		if err != nil && !errors.As(err, &timing) {
+			if merr := writeManifest(); merr != nil {
+				return errors.Join(err, merr)
+			}
+			if interrupted {
+				return fmt.Errorf("interrupted while building the bitstream; %s lists what was written", filepath.Join(outDir, build.ManifestFile))
+			}
 			var step *build.StepError
 			if errors.As(err, &step) {
 				fmt.Fprintf(stderr, "snnc: %s failed; the end of %s:\n%s\n", step.Tool, step.Log, step.Tail)
 				return fmt.Errorf("%s failed (%v): cd %s && %s (log %s)", step.Tool, step.Err, step.Dir, step.Command, step.Log)
 			}
 			return err
+		}
+		if timing != nil {
+			timing.Board = label
 		}
 		flowErr = err
 		report.Bitstream = flow
@@ -217,18 +281,12 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err := writeFile(filepath.Join(outDir, fpgaReportJS), report.WriteJSON); err != nil {
 		return err
 	}
-	sum, err := build.HashFile(path)
-	if err != nil {
-		return err
-	}
-	man := build.Manifest{Snnc: version, Input: path, InputSHA256: sum, Board: board.Name, BoardSource: board.Source,
-		Parameters: board.Core.Verilog(), CoreMHz: board.CoreMHz, Seed: ff.seed, Tools: tools}
-	if err := build.WriteManifest(outDir, man, fpgaOutputs); err != nil {
+	if err := writeManifest(); err != nil {
 		return err
 	}
 
 	fmt.Fprintf(stderr, "snnc: compiled %s for %s: %d of %d slots, %d of %d synapses, %d relay neurons; ",
-		path, board.Name, im.SlotCount, board.Core.Slots(), im.Stats.Synapses, board.Core.Synapses(), res.Report.Mapping.RelayNeurons)
+		path, label, im.SlotCount, board.Core.Slots(), im.Stats.Synapses, board.Core.Synapses(), res.Report.Mapping.RelayNeurons)
 	if b := report.Bitstream; b != nil {
 		lc := ""
 		for _, r := range b.Resources {
@@ -244,15 +302,111 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	return flowErr
 }
 
-// fitError rewrites the mapper's "needs N cores" for the one-core FPGA
-// target as the figure that does not fit and the board's limit; a network
-// that fits both before relays are added keeps the mapper's message.
-func fitError(path string, b *fpga.Board, slots int, synapses int64, err error) error {
-	var me *compiler.MapError
-	if !errors.As(err, &me) {
-		return err
+// previousFPGAOutputs returns the files of outDir that an earlier snnc
+// compile --target fpga wrote, as its manifest.json lists them (relative
+// paths, only under fpgaOutputs), without changing anything. It refuses an
+// outDir where this run would replace or mix with files that no snnc
+// manifest lists: a file in rtl/, mem/ or logs/, a bitstream, or a
+// manifest.json that is not snnc's.
+func previousFPGAOutputs(outDir string) ([]string, error) {
+	refuse := func(what, why string) error {
+		return usagef("-o %s: %s %s; choose another -o DIR or remove %s", outDir, what, why, what)
 	}
-	c := b.Core
+	manPath := filepath.Join(outDir, build.ManifestFile)
+	listed := map[string]bool{}
+	data, err := os.ReadFile(manPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, refuse(manPath, fmt.Sprintf("cannot be read (%v)", err))
+	default:
+		var m build.Manifest
+		if json.Unmarshal(data, &m) != nil || m.Snnc == "" || m.Files == nil {
+			return nil, refuse(manPath, "is not a manifest snnc wrote")
+		}
+		for _, f := range m.Files {
+			p := filepath.FromSlash(f.Path)
+			top, _, _ := strings.Cut(f.Path, "/")
+			if filepath.IsLocal(p) && slices.Contains(fpgaOutputs, top) && top != build.ManifestFile {
+				listed[p] = true
+			}
+		}
+	}
+	for _, name := range fpgaOwned {
+		var foreign []string
+		err := filepath.WalkDir(filepath.Join(outDir, name), func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			rel, err := filepath.Rel(outDir, p)
+			if err != nil {
+				return err
+			}
+			if !listed[rel] {
+				foreign = append(foreign, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(foreign) == 0:
+		case foreign[0] == filepath.Join(outDir, name): // a file, not a directory
+			return nil, refuse(foreign[0], "was not written by snnc (no snnc manifest.json lists it)")
+		default:
+			if len(foreign) > 3 {
+				foreign = append(foreign[:3], fmt.Sprintf("and %d more", len(foreign)-3))
+			}
+			return nil, refuse(filepath.Join(outDir, name), fmt.Sprintf("holds files snnc did not write (%s)", strings.Join(foreign, ", ")))
+		}
+	}
+	files := make([]string, 0, len(listed))
+	for p := range listed {
+		files = append(files, p)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// removeFPGAOutputs removes the files of an earlier run (from
+// previousFPGAOutputs), and the directories of outputs that they leave
+// empty.
+func removeFPGAOutputs(outDir string, files []string) error {
+	dirs := map[string]bool{}
+	for _, f := range files {
+		if err := os.Remove(filepath.Join(outDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		for d := filepath.Dir(f); d != "."; d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	sorted := make([]string, 0, len(dirs))
+	for d := range dirs {
+		sorted = append(sorted, d)
+	}
+	// Deepest first; a directory that still holds something stays.
+	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	for _, d := range sorted {
+		if entries, err := os.ReadDir(filepath.Join(outDir, d)); err == nil && len(entries) == 0 {
+			if err := os.Remove(filepath.Join(outDir, d)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// overCore names the figures of a network (before relays) that exceed the
+// core's: its slots and its synapses.
+func overCore(c fpga.CoreParams, slots int, synapses int64) []string {
 	var over []string
 	if slots > c.Slots() {
 		over = append(over, fmt.Sprintf("%d slots (neurons and input axons), the core holds %d (SLOT_BITS=%d)", slots, c.Slots(), c.SlotBits))
@@ -260,10 +414,25 @@ func fitError(path string, b *fpga.Board, slots int, synapses int64, err error) 
 	if synapses > int64(c.Synapses()) {
 		over = append(over, fmt.Sprintf("%d synapses, the core holds %d (SYN_WORDS=%d, two a word)", synapses, c.Synapses(), c.SynWords))
 	}
-	if len(over) == 0 {
-		return &userError{fmt.Sprintf("%s: board %s: the network does not fit the FPGA core: %v", path, b.Name, me)}
+	return over
+}
+
+func notFit(path, board, why string) error {
+	return &userError{fmt.Sprintf("%s: board %s: the network does not fit the FPGA core: %s", path, board, why)}
+}
+
+// fitError rewrites the mapper's "needs N cores" for the one-core FPGA
+// target as the figure that does not fit and the board's limit; a network
+// that fits both before relays are added keeps the mapper's message.
+func fitError(path, board string, c fpga.CoreParams, slots int, synapses int64, err error) error {
+	var me *compiler.MapError
+	if !errors.As(err, &me) {
+		return err
 	}
-	return &userError{fmt.Sprintf("%s: board %s: the network does not fit the FPGA core: %s", path, b.Name, strings.Join(over, "; "))}
+	if over := overCore(c, slots, synapses); len(over) > 0 {
+		return notFit(path, board, strings.Join(over, "; "))
+	}
+	return notFit(path, board, me.Error())
 }
 
 // maxDelay is the longest delay of the network as compiled (relays make

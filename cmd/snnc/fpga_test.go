@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,8 +145,8 @@ func TestFPGAMissingTools(t *testing.T) {
 		t.Fatalf("status %d: %s", status, stderr)
 	}
 	if !strings.Contains(stderr, "warning: no bitstream: yosys, nextpnr-ice40, icepack, icetime not found on PATH") ||
-		!strings.Contains(stderr, "apt-get install -y yosys nextpnr-ice40 fpga-icestorm") {
-		t.Errorf("stderr %q", stderr)
+		strings.Count(stderr, "apt-get install -y yosys nextpnr-ice40 fpga-icestorm") != 1 {
+		t.Errorf("stderr %q; want the warning with the apt-get command once", stderr)
 	}
 	r := readReport(t, out)
 	if r.Bitstream != nil || !strings.HasPrefix(r.Skipped, "tools missing: ") {
@@ -183,12 +184,17 @@ projections:
 	}
 	write(t, dir, "classes.yaml", classes)
 	write(t, dir, "slow.yaml", strings.Replace(goodNet, "delays: 1", "delays: 100", 1))
+	hx8k, err := os.ReadFile("../../backend/fpga/boards/ice40-hx8k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "my.yaml", string(hx8k))
 	tests := []struct {
 		args []string
 		want string // a regular expression for the whole of stderr
 	}{
 		{[]string{"net.yaml", "--target", "fpga", "--board", "icestick"},
-			`^unknown board "icestick" \(allowed: ice40-hx8k, icebreaker; or --board-file FILE\)\n$`},
+			`^snnc compile: --board: unknown board "icestick" \(allowed: ice40-hx8k, icebreaker; or --board-file FILE\) \(see 'snnc compile --help'\)\n$`},
 		{[]string{"net.yaml", "--board", "icebreaker"},
 			`^snnc compile: --board needs --target fpga \(see 'snnc compile --help'\)\n$`},
 		{[]string{"net.yaml", "--no-bitstream"},
@@ -208,7 +214,9 @@ projections:
 		{[]string{"big.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream", "--board-file", "nope.yaml"},
 			`^snnc compile: --board and --board-file both given`},
 		{[]string{"big.yaml", "--target", "fpga", "--board-file", "nope.yaml", "--no-bitstream"},
-			`^nope\.yaml: cannot read the board file`},
+			`^snnc compile: --board-file: nope\.yaml: cannot read the board file: no such file or directory \(see 'snnc compile --help'\)\n$`},
+		{[]string{"big.yaml", "--target", "fpga", "--board-file", "my.yaml", "--no-bitstream"},
+			`^big\.yaml: board ice40-hx8k \(from my\.yaml\): the network does not fit the FPGA core: 300 slots`},
 	}
 	for _, tt := range tests {
 		args := append([]string{"compile"}, tt.args...)
@@ -217,6 +225,10 @@ projections:
 		if status != exitUserError || stdout != "" || !regexp.MustCompile(tt.want).MatchString(stderr) {
 			t.Errorf("%v: status %d, stdout %q, stderr %q; want status 2 and %s", tt.args, status, stdout, stderr, tt.want)
 		}
+	}
+	// None of these touched the output directory.
+	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("a failed compile made the output directory (%v): %v", err, listFiles(t, filepath.Join(dir, "out")))
 	}
 	// Delays beyond the core's D become relays: not an error.
 	if status, _, stderr := snnc(t, dir, "compile", "slow.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream", "-o", filepath.Join(dir, "slow")); status != 0 {
@@ -294,27 +306,7 @@ func TestFPGAFlow(t *testing.T) {
 // naming the frequency reached and the one needed. Fake tools stand in for
 // the flow.
 func TestFPGATimingFailure(t *testing.T) {
-	fake := t.TempDir()
-	scripts := map[string]string{
-		"yosys": "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys fake'; exit 0; }\necho '{}' > snnc.json\n",
-		"nextpnr-ice40": `#!/bin/sh
-[ "$1" = --version ] && { echo 'nextpnr fake' >&2; exit 0; }
-while [ $# -gt 0 ]; do case "$1" in --asc) asc="$2"; shift;; --report) report="$2"; shift;; esac; shift; done
-echo asc > "$asc"
-echo '{"fmax": {"clk": {"achieved": 19.5, "constraint": 24}}, "utilization": {"ICESTORM_LC": {"available": 5280, "used": 5000}}}' > "$report"
-echo "ERROR: Max frequency for clock 'clk': 19.50 MHz (FAIL at 24.00 MHz)"
-exit 1
-`,
-		"icepack": "#!/bin/sh\ncp \"$1\" \"$2\"\n",
-		"icetime": "#!/bin/sh\necho 'Total path delay: 52.00 ns (19.23 MHz)'\n",
-	}
-	for name, s := range scripts {
-		write(t, fake, name, s)
-		if err := os.Chmod(filepath.Join(fake, name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("PATH", fake+string(os.PathListSeparator)+os.Getenv("PATH"))
+	fakeEDA(t, 19.5)
 	t.Setenv("SNNC_CACHE_DIR", t.TempDir())
 	dir := t.TempDir()
 	write(t, dir, "net.yaml", goodNet)
@@ -330,6 +322,195 @@ exit 1
 	for _, f := range []string{"snnc.bin", "manifest.json", "report.txt"} {
 		if _, err := os.Stat(filepath.Join(dir, "out", f)); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// fakeEDA puts fake yosys, nextpnr-ice40, icepack and icetime first on
+// PATH: they write the files the flow expects in a moment, nextpnr
+// reaching fmaxMHz (and exiting 1, as nextpnr 0.4 does, below 24 MHz).
+// With fmaxMHz 0 yosys fails.
+func fakeEDA(t *testing.T, fmaxMHz float64) {
+	t.Helper()
+	fake := t.TempDir()
+	exit := 0
+	if fmaxMHz < 24 {
+		exit = 1
+	}
+	yosysExit := 0
+	if fmaxMHz == 0 {
+		yosysExit = 1
+	}
+	scripts := map[string]string{
+		"yosys": fmt.Sprintf("#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys fake'; exit 0; }\necho '{}' > snnc.json\nexit %d\n", yosysExit),
+		"nextpnr-ice40": fmt.Sprintf(`#!/bin/sh
+[ "$1" = --version ] && { echo 'nextpnr fake' >&2; exit 0; }
+while [ $# -gt 0 ]; do case "$1" in --asc) asc="$2"; shift;; --report) report="$2"; shift;; esac; shift; done
+echo asc > "$asc"
+echo '{"fmax": {"clk": {"achieved": %[1]g, "constraint": 24}}, "utilization": {"ICESTORM_LC": {"available": 5280, "used": 5000}}}' > "$report"
+[ %[2]d = 1 ] && echo "ERROR: Max frequency for clock 'clk': %.2[1]f MHz (FAIL at 24.00 MHz)"
+exit %[2]d
+`, fmaxMHz, exit),
+		"icepack": "#!/bin/sh\ncp \"$1\" \"$2\"\n",
+		"icetime": "#!/bin/sh\necho 'Total path delay: 52.00 ns (19.23 MHz)'\n",
+	}
+	for name, s := range scripts {
+		write(t, fake, name, s)
+		if err := os.Chmod(filepath.Join(fake, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", fake+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// The reproducer of a review: -o . in a project with its own rtl/ and
+// logs/, and a network too big for the core. A network that does not
+// compile leaves DIR as it was; a DIR whose rtl/, mem/ or logs/ hold files
+// no snnc compile wrote (no snnc manifest.json lists them) is refused, and
+// left as it was; what an earlier snnc compile wrote, its manifest says,
+// and exactly that is replaced.
+func TestFPGAOutputDirOwnership(t *testing.T) {
+	t.Setenv("SNNC_CACHE_DIR", t.TempDir())
+	proj := t.TempDir()
+	for _, d := range []string{"rtl", "logs"} {
+		if err := os.Mkdir(filepath.Join(proj, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, proj, "rtl/mine.v", "module mine; endmodule\n")
+	write(t, proj, "net.yaml", goodNet)
+	write(t, proj, "big.yaml", strings.Replace(strings.Replace(goodNet, "size: 3", "size: 2000", 1), "weights: [[10, 0, -20], [0, 5, 0]]", "connect: all_to_all\n    weights: 10", 1))
+	before := listFiles(t, proj)
+	same := func(what string) {
+		t.Helper()
+		if got := listFiles(t, proj); strings.Join(got, " ") != strings.Join(before, " ") {
+			t.Errorf("%s: the directory holds %v, want %v", what, got, before)
+		}
+		if read(t, filepath.Join(proj, "rtl", "mine.v")) != "module mine; endmodule\n" {
+			t.Errorf("%s: rtl/mine.v changed", what)
+		}
+		if _, err := os.Stat(filepath.Join(proj, "logs")); err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+
+	// (The directory is looked at first, before the network is compiled.)
+	status, _, stderr := snnc(t, proj, "compile", "big.yaml", "--target", "fpga", "--no-bitstream", "-o", ".")
+	if status != exitUserError {
+		t.Errorf("big.yaml: status %d, stderr %q", status, stderr)
+	}
+	same("a network that does not fit")
+
+	refused := regexp.MustCompile(`^snnc compile: -o \.: rtl holds files snnc did not write \(rtl/mine\.v\); choose another -o DIR or remove rtl \(see 'snnc compile --help'\)\n$`)
+	status, _, stderr = snnc(t, proj, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", ".")
+	if status != exitUserError || !refused.MatchString(stderr) {
+		t.Errorf("rtl/mine.v: status %d, stderr %q; want 2 and %s", status, stderr, refused)
+	}
+	same("a directory with the user's rtl/")
+
+	// A DIR of snnc's own, with the bitstream and the logs of the (fake)
+	// flow; the user's files beside them.
+	out := filepath.Join(proj, "build")
+	fakeEDA(t, 30)
+	if status, _, stderr := snnc(t, proj, "compile", "net.yaml", "--target", "fpga", "-o", "build"); status != 0 {
+		t.Fatalf("fake flow: status %d: %s", status, stderr)
+	}
+	write(t, out, "notes.txt", "mine\n")
+	full := listFiles(t, out)
+	for _, f := range []string{"snnc.bin", "snnc.asc", "logs/yosys.log", "rtl/snnc_top.v", "mem/config.bin"} {
+		if !slices.Contains(full, f) {
+			t.Fatalf("fake flow did not write %s: %v", f, full)
+		}
+	}
+	// A network that does not fit leaves snnc's own DIR as it was too.
+	contents := map[string]string{}
+	for _, f := range full {
+		contents[f] = read(t, filepath.Join(out, f))
+	}
+	status, _, stderr = snnc(t, proj, "compile", "big.yaml", "--target", "fpga", "-o", "build")
+	if status != exitUserError || !strings.Contains(stderr, "big.yaml: board icebreaker: the network does not fit the FPGA core: 2002 slots") {
+		t.Errorf("big.yaml: status %d, stderr %q", status, stderr)
+	}
+	if got := listFiles(t, out); !slices.Equal(got, full) {
+		t.Errorf("big.yaml: %v, want %v", got, full)
+	}
+	for f, c := range contents {
+		if read(t, filepath.Join(out, f)) != c {
+			t.Errorf("big.yaml: %s changed", f)
+		}
+	}
+	// Again: everything replaced, nothing refused, the same files.
+	if status, _, stderr := snnc(t, proj, "compile", "net.yaml", "--target", "fpga", "-o", "build"); status != 0 {
+		t.Fatalf("second run: status %d: %s", status, stderr)
+	}
+	if got := listFiles(t, out); !slices.Equal(got, full) {
+		t.Errorf("second run: %v, want %v", got, full)
+	}
+	// --no-bitstream: the bitstream and logs of the last run are stale and
+	// go; the user's notes stay.
+	if status, _, stderr := snnc(t, proj, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", "build"); status != 0 {
+		t.Fatalf("--no-bitstream: status %d: %s", status, stderr)
+	}
+	for _, f := range listFiles(t, out) {
+		if strings.HasPrefix(f, "logs/") || f == "snnc.bin" || f == "snnc.asc" {
+			t.Errorf("--no-bitstream left the stale %s", f)
+		}
+	}
+	if read(t, filepath.Join(out, "notes.txt")) != "mine\n" {
+		t.Error("notes.txt changed")
+	}
+	if _, err := os.Stat(filepath.Join(out, "logs")); !os.IsNotExist(err) {
+		t.Errorf("the emptied logs/ stays: %v", err)
+	}
+
+	// A file of the user's in snnc's mem/, a bitstream no manifest lists,
+	// and a manifest.json that is not snnc's: refused, untouched.
+	write(t, out, "mem/mine.hex", "00\n")
+	status, _, stderr = snnc(t, proj, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", "build")
+	if status != exitUserError || !strings.Contains(stderr, "-o build: build/mem holds files snnc did not write (build/mem/mine.hex); choose another -o DIR or remove build/mem") {
+		t.Errorf("mem/mine.hex: status %d, stderr %q", status, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, "mem", "mine.hex")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, out, "snnc.bin", "mine")
+	status, _, stderr = snnc(t, proj, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", "build")
+	if status != exitUserError || !strings.Contains(stderr, "build/snnc.bin was not written by snnc") || read(t, filepath.Join(out, "snnc.bin")) != "mine" {
+		t.Errorf("snnc.bin: status %d, stderr %q", status, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, "snnc.bin")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, out, "manifest.json", `{"name": "my web app"}`)
+	status, _, stderr = snnc(t, proj, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", "build")
+	if status != exitUserError || !strings.Contains(stderr, "build/manifest.json is not a manifest snnc wrote") || read(t, filepath.Join(out, "manifest.json")) != `{"name": "my web app"}` {
+		t.Errorf("manifest.json: status %d, stderr %q", status, stderr)
+	}
+}
+
+// A tool that fails leaves its log, listed in the manifest with what else
+// was written: the next run replaces it rather than refusing logs/.
+func TestFPGAStepFailureManifest(t *testing.T) {
+	t.Setenv("SNNC_CACHE_DIR", t.TempDir())
+	dir := t.TempDir()
+	write(t, dir, "net.yaml", goodNet)
+	t.Run("yosys fails", func(t *testing.T) {
+		fakeEDA(t, 0)
+		status, _, stderr := snnc(t, dir, "compile", "net.yaml", "--target", "fpga", "-o", "out")
+		if status != exitFailure || !strings.Contains(stderr, "snnc: yosys failed (") {
+			t.Fatalf("status %d, stderr %q; want 1 and yosys failed", status, stderr)
+		}
+		if m := read(t, filepath.Join(dir, "out", "manifest.json")); !strings.Contains(m, `"logs/yosys.log"`) || !strings.Contains(m, `"snnc.json"`) {
+			t.Errorf("the manifest does not list the flow's files:\n%s", m)
+		}
+	})
+	status, _, stderr := snnc(t, dir, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", "out")
+	if status != 0 {
+		t.Fatalf("after the failure: status %d: %s", status, stderr)
+	}
+	for _, f := range listFiles(t, filepath.Join(dir, "out")) {
+		if strings.HasPrefix(f, "logs/") || f == "snnc.json" {
+			t.Errorf("--no-bitstream left the failed run's %s", f)
 		}
 	}
 }
