@@ -107,6 +107,7 @@ func (m *Model) program(im *fpga.Image, inputs [][]int32, steps int, opt RunOpti
 	p.read(regionCtrl, ctrlParams)
 	p.read(regionCtrl, ctrlSynWords)
 	p.clear()
+	seen := make([]int, im.SlotCount) // the step+1 at which a slot last had an input
 	for t := range steps {
 		if t < len(inputs) {
 			for _, g := range inputs[t] {
@@ -117,6 +118,10 @@ func (m *Model) program(im *fpga.Image, inputs [][]int32, steps int, opt RunOpti
 				if s < im.NeuronCount || s >= im.SlotCount {
 					return nil, nil, fmt.Errorf("rtl: input spike at step %d of neuron %d, which is not an input neuron (its slot %d is not in the external slots %d..%d)", t, g, s, im.NeuronCount, im.SlotCount-1)
 				}
+				if seen[s] == t+1 {
+					return nil, nil, fmt.Errorf("rtl: neuron %d spikes twice at step %d (an input neuron spikes at most once a step)", g, t)
+				}
+				seen[s] = t + 1
 				p.input(s)
 			}
 		}
@@ -214,9 +219,13 @@ func (m *Model) trace(im *fpga.Image, res *output, lif []int, opt RunOptions) (*
 		slices.Sort(sp)
 		tr.Spikes[t], tr.Cycles[t], tr.Events[t] = sp, st.cycles, st.events
 	}
-	if opt.State && im.NeuronCount > 0 {
-		tr.U = make([][]int32, len(res.dumps))
-		tr.V = make([][]int32, len(res.dumps))
+	if opt.State {
+		// One (possibly empty) state per step, also with no LIF neuron.
+		tr.U = make([][]int32, len(res.steps))
+		tr.V = make([][]int32, len(res.steps))
+		for t := range res.steps {
+			tr.U[t], tr.V[t] = []int32{}, []int32{}
+		}
 		for t, d := range res.dumps {
 			u, v := make([]int32, len(lif)), make([]int32, len(lif))
 			for k, s := range lif {
