@@ -101,6 +101,8 @@ FPGA hardware, with one integer model that every stage agrees on exactly.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	addProfiling(root)
 	root.AddCommand(newCheckCommand(), newCompileCommand(), newSimulateCommand(), newTargetsCommand(), newVersionCommand())
+	root.AddCommand(newFlashCommand())
+	root.AddCommand(newBoardsCommand())
 	return root
 }
 
