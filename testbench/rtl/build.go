@@ -14,11 +14,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/snnc/snnc/backend/fpga"
 	"github.com/snnc/snnc/hdl"
+	"github.com/snnc/snnc/internal/buildcache"
 )
 
 // bench holds the test bench, tb_core.v. It makes its own clock, so
@@ -173,7 +173,10 @@ func Available(sim Simulator, gate bool) error {
 // takes about a minute on two cores; yosys on a small core less.
 const buildTimeout = 20 * time.Minute
 
-func runTool(dir string, timeout time.Duration, args ...string) ([]byte, error) {
+// RunTool runs a tool in dir with a time limit and returns its combined
+// output; a failure is a *ToolError with the command line and the output.
+// The virtual board (testbench/vboard) builds with it too.
+func RunTool(dir string, timeout time.Duration, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
@@ -244,57 +247,6 @@ func CacheDir() (string, error) {
 	return filepath.Join(d, "snnc", "rtl"), nil
 }
 
-// buildLocks serialises builds of one configuration inside a process, so
-// that parallel tests build it once; across processes the atomic rename
-// in cached keeps the cache consistent.
-var buildLocks sync.Map // string → *sync.Mutex
-
-// cached returns the build directory for key under root, building it with
-// build (into a fresh directory) when it is not there yet. A build is
-// complete when its stamp file exists.
-func cached(root, key string, build func(dir string) error) (string, error) {
-	final := filepath.Join(root, key)
-	stamp := filepath.Join(final, "built")
-	mu, _ := buildLocks.LoadOrStore(final, new(sync.Mutex))
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
-	if _, err := os.Stat(stamp); err == nil {
-		return final, nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("rtl: build cache: %w", err)
-	}
-	tmp, err := os.MkdirTemp(root, key+".tmp-")
-	if err != nil {
-		return "", fmt.Errorf("rtl: build cache: %w", err)
-	}
-	if err := build(tmp); err != nil {
-		// Keep the last failed build's files for a look, in KEY.failed; a
-		// later build starts afresh.
-		failed := final + ".failed"
-		os.RemoveAll(failed)
-		if os.Rename(tmp, failed) != nil {
-			os.RemoveAll(tmp)
-		}
-		return "", fmt.Errorf("%w\n(the failed build's files are in %s)", err, failed)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "built"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		// Another process finished the same build first.
-		if _, serr := os.Stat(stamp); serr == nil {
-			os.RemoveAll(tmp)
-			return final, nil
-		}
-		os.RemoveAll(final) // an unfinished directory without its stamp
-		if err := os.Rename(tmp, final); err != nil {
-			return "", fmt.Errorf("rtl: build cache: %w", err)
-		}
-	}
-	return final, nil
-}
-
 // buildKey hashes everything a build depends on: the kind of build, the
 // tool's version, the parameters and every source file.
 func buildKey(kind, toolVersion string, params []string, files ...[]source) string {
@@ -312,7 +264,7 @@ func buildKey(kind, toolVersion string, params []string, files ...[]source) stri
 // toolVersion is the first line of a tool's version output, part of the
 // cache key so that an upgraded simulator rebuilds.
 func toolVersion(args ...string) (string, error) {
-	out, err := runTool("", time.Minute, args...)
+	out, err := RunTool("", time.Minute, args...)
 	if err != nil {
 		return "", err
 	}
@@ -346,7 +298,7 @@ func Build(sim Simulator, c fpga.CoreParams, dir string) (*Model, error) {
 			return nil, err
 		}
 		key := buildKey("verilator", ver, params, benchFiles, coreFiles)
-		m.Dir, err = cached(dir, key, func(tmp string) error { return buildVerilator(tmp, params, benchFiles, coreFiles) })
+		m.Dir, err = buildcache.Dir(dir, key, func(tmp string) error { return buildVerilator(tmp, params, benchFiles, coreFiles) })
 		if err != nil {
 			return nil, err
 		}
@@ -357,7 +309,7 @@ func Build(sim Simulator, c fpga.CoreParams, dir string) (*Model, error) {
 			return nil, err
 		}
 		key := buildKey("icarus", ver, params, benchFiles, coreFiles)
-		m.Dir, err = cached(dir, key, func(tmp string) error {
+		m.Dir, err = buildcache.Dir(dir, key, func(tmp string) error {
 			names, err := writeSources(tmp, append(benchFiles, coreFiles...))
 			if err != nil {
 				return err
@@ -388,7 +340,7 @@ func buildVerilator(dir string, params []string, benchFiles, coreFiles []source)
 		args = append(args, "-G"+p)
 	}
 	args = append(args, names...)
-	_, err = runTool(dir, buildTimeout, args...)
+	_, err = RunTool(dir, buildTimeout, args...)
 	return err
 }
 
@@ -400,7 +352,7 @@ func buildIcarus(dir string, extra, params, names []string) error {
 		args = append(args, "-P", benchTop+"."+p)
 	}
 	args = append(args, names...)
-	_, err := runTool(dir, buildTimeout, args...)
+	_, err := RunTool(dir, buildTimeout, args...)
 	return err
 }
 
@@ -442,7 +394,7 @@ func GateLevel(c fpga.CoreParams, dir string) (*Model, error) {
 	params := c.Verilog()
 	key := buildKey("gate", yver+"; "+iver, params, benchFiles, coreFiles, []source{{"cells_sim.v", cells}})
 	m := &Model{Sim: Icarus, Core: c, Gate: true}
-	m.Dir, err = cached(dir, key, func(tmp string) error {
+	m.Dir, err = buildcache.Dir(dir, key, func(tmp string) error {
 		names, err := writeSources(tmp, coreFiles)
 		if err != nil {
 			return err
@@ -464,7 +416,7 @@ func GateLevel(c fpga.CoreParams, dir string) (*Model, error) {
 		if err := os.WriteFile(filepath.Join(tmp, "synth.ys"), []byte(script.String()), 0o644); err != nil {
 			return err
 		}
-		if _, err := runTool(tmp, buildTimeout, "yosys", "-q", "-l", "yosys.log", "-s", "synth.ys"); err != nil {
+		if _, err := RunTool(tmp, buildTimeout, "yosys", "-q", "-l", "yosys.log", "-s", "synth.ys"); err != nil {
 			return err
 		}
 		benchNames, err := writeSources(tmp, benchFiles)

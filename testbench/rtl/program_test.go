@@ -3,11 +3,7 @@ package rtl
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -154,50 +150,6 @@ func TestSext24(t *testing.T) {
 	}
 }
 
-// TestCachedBuildsOnce: concurrent requests for one key build once; a
-// failed build leaves no entry, and the next request builds again.
-func TestCachedBuildsOnce(t *testing.T) {
-	root := t.TempDir()
-	var builds atomic.Int32
-	build := func(dir string) error {
-		builds.Add(1)
-		return os.WriteFile(filepath.Join(dir, "artefact"), []byte("x"), 0o644)
-	}
-	var wg sync.WaitGroup
-	dirs := make([]string, 8)
-	errs := make([]error, 8)
-	for i := range dirs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			dirs[i], errs[i] = cached(root, "k1", build)
-		}()
-	}
-	wg.Wait()
-	for i := range dirs {
-		if errs[i] != nil || dirs[i] != filepath.Join(root, "k1") {
-			t.Fatalf("cached = %q, %v", dirs[i], errs[i])
-		}
-	}
-	if n := builds.Load(); n != 1 {
-		t.Errorf("%d builds, want 1", n)
-	}
-	if _, err := os.Stat(filepath.Join(root, "k1", "artefact")); err != nil {
-		t.Error(err)
-	}
-
-	fail := errors.New("compiler error")
-	if _, err := cached(root, "k2", func(string) error { return fail }); !errors.Is(err, fail) {
-		t.Fatalf("err = %v, want the build's error", err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "k2")); !os.IsNotExist(err) {
-		t.Errorf("a failed build left its cache entry: %v", err)
-	}
-	if _, err := cached(root, "k2", build); err != nil || builds.Load() != 2 {
-		t.Errorf("after a failure: err %v, builds %d, want a new build", err, builds.Load())
-	}
-}
-
 func TestBuildKey(t *testing.T) {
 	src := []source{{"a.v", []byte("module a; endmodule\n")}}
 	base := buildKey("verilator", "Verilator 5.006", []string{"SLOT_BITS=10"}, src)
@@ -223,7 +175,7 @@ func TestToolErrors(t *testing.T) {
 	if !errors.As(err, &me) {
 		t.Fatalf("err = %v, want a *MissingToolError", err)
 	}
-	_, err = runTool(t.TempDir(), DefaultRunTimeout, "sh", "-c", "echo line one; echo 'the cause' >&2; exit 3")
+	_, err = RunTool(t.TempDir(), DefaultRunTimeout, "sh", "-c", "echo line one; echo 'the cause' >&2; exit 3")
 	var te *ToolError
 	if !errors.As(err, &te) {
 		t.Fatalf("err = %v, want a *ToolError", err)

@@ -2,7 +2,6 @@ package vboard
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -23,6 +22,7 @@ import (
 	"github.com/snnc/snnc/backend/fpga"
 	"github.com/snnc/snnc/backend/fpga/build"
 	"github.com/snnc/snnc/hdl"
+	"github.com/snnc/snnc/internal/buildcache"
 	"github.com/snnc/snnc/testbench/rtl"
 )
 
@@ -144,13 +144,13 @@ func Build(cfg Config, cacheDir string) (*Binary, error) {
 			return nil, err
 		}
 	}
-	ver, err := runTool("", time.Minute, "verilator", "--version")
+	ver, err := rtl.RunTool("", time.Minute, "verilator", "--version")
 	if err != nil {
 		return nil, err
 	}
 	version, _, _ := strings.Cut(strings.TrimSpace(string(ver)), "\n")
 	key := buildKey(version, cfg, files)
-	dir, err := cached(cacheDir, key, func(tmp string) error { return buildVerilator(tmp, cfg, files) })
+	dir, err := buildcache.Dir(cacheDir, key, func(tmp string) error { return buildVerilator(tmp, cfg, files) })
 	if err != nil {
 		return nil, err
 	}
@@ -214,72 +214,8 @@ func buildVerilator(dir string, cfg Config, files []source) error {
 		}
 		args = append(args, f.name)
 	}
-	_, err := runTool(dir, buildTimeout, args...)
+	_, err := rtl.RunTool(dir, buildTimeout, args...)
 	return err
-}
-
-func runTool(dir string, timeout time.Duration, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		err = fmt.Errorf("timed out after %v: %w", timeout, err)
-	}
-	if err != nil {
-		return out.Bytes(), &rtl.ToolError{Tool: args[0], Args: args, Dir: dir, Output: out.String(), Err: err}
-	}
-	return out.Bytes(), nil
-}
-
-// buildLocks serialises builds of one configuration inside a process;
-// across processes the atomic rename in cached keeps the cache consistent.
-var buildLocks sync.Map // string → *sync.Mutex
-
-// cached returns the build directory for key under root, building it with
-// build into a fresh directory when it is not there yet. A build is
-// complete when its stamp file exists; a failed one is kept in KEY.failed.
-func cached(root, key string, build func(dir string) error) (string, error) {
-	final := filepath.Join(root, key)
-	stamp := filepath.Join(final, "built")
-	mu, _ := buildLocks.LoadOrStore(final, new(sync.Mutex))
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
-	if _, err := os.Stat(stamp); err == nil {
-		return final, nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("vboard: build cache: %w", err)
-	}
-	tmp, err := os.MkdirTemp(root, key+".tmp-")
-	if err != nil {
-		return "", fmt.Errorf("vboard: build cache: %w", err)
-	}
-	if err := build(tmp); err != nil {
-		failed := final + ".failed"
-		os.RemoveAll(failed)
-		if os.Rename(tmp, failed) != nil {
-			os.RemoveAll(tmp)
-		}
-		return "", fmt.Errorf("vboard: building the virtual board: %w\n(the failed build's files are in %s)", err, failed)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "built"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		if _, serr := os.Stat(stamp); serr == nil { // another process was first
-			os.RemoveAll(tmp)
-			return final, nil
-		}
-		os.RemoveAll(final) // an unfinished directory without its stamp
-		if err := os.Rename(tmp, final); err != nil {
-			return "", fmt.Errorf("vboard: build cache: %w", err)
-		}
-	}
-	return final, nil
 }
 
 // Options are how a virtual board runs.
