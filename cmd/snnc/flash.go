@@ -162,19 +162,9 @@ func flash(cmd *cobra.Command, dir string, ff flashFlags) error {
 func flashTarget(dir string, ff flashFlags) (*fpga.Board, string, string, error) {
 	manPath := filepath.Join(dir, build.ManifestFile)
 	bin := filepath.Join(dir, build.BinFile)
-	data, err := os.ReadFile(manPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
-			return nil, "", "", &userError{fmt.Sprintf("%s: no such build directory (snnc compile NET --target fpga --board B -o %s makes one)", dir, dir)}
-		}
-		return nil, "", "", &userError{fmt.Sprintf("%s: no %s: not a directory that snnc compile --target fpga wrote (snnc compile NET --target fpga --board B -o %s)", dir, build.ManifestFile, dir)}
-	}
+	m, err := readBuildManifest(dir)
 	if err != nil {
 		return nil, "", "", err
-	}
-	var m build.Manifest
-	if json.Unmarshal(data, &m) != nil || m.Snnc == "" || m.Board == "" {
-		return nil, "", "", &userError{fmt.Sprintf("%s: not a manifest that snnc compile --target fpga wrote", manPath)}
 	}
 
 	want := ff.board
@@ -217,6 +207,27 @@ func flashTarget(dir string, ff flashFlags) (*fpga.Board, string, string, error)
 		return nil, "", "", &userError{fmt.Sprintf("%s has sha256 %s, %s lists %s: the bitstream changed after snnc compile wrote it; compile again", bin, sum, manPath, m.Files[i].SHA256)}
 	}
 	return board, bin, sum, nil
+}
+
+// readBuildManifest reads the manifest snnc compile --target fpga wrote in
+// dir, with one-line errors for a directory it did not write.
+func readBuildManifest(dir string) (build.Manifest, error) {
+	var m build.Manifest
+	manPath := filepath.Join(dir, build.ManifestFile)
+	data, err := os.ReadFile(manPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
+			return m, &userError{fmt.Sprintf("%s: no such build directory (snnc compile NET --target fpga --board B -o %s makes one)", dir, dir)}
+		}
+		return m, &userError{fmt.Sprintf("%s: no %s: not a directory that snnc compile --target fpga wrote (snnc compile NET --target fpga --board B -o %s)", dir, build.ManifestFile, dir)}
+	}
+	if err != nil {
+		return m, err
+	}
+	if json.Unmarshal(data, &m) != nil || m.Snnc == "" || m.Board == "" {
+		return m, &userError{fmt.Sprintf("%s: not a manifest that snnc compile --target fpga wrote", manPath)}
+	}
+	return m, nil
 }
 
 // manifestBoard loads the board the manifest names: the built-in one, or

@@ -103,6 +103,7 @@ FPGA hardware, with one integer model that every stage agrees on exactly.`,
 	root.AddCommand(newCheckCommand(), newCompileCommand(), newSimulateCommand(), newTargetsCommand(), newVersionCommand())
 	root.AddCommand(newFlashCommand())
 	root.AddCommand(newBoardsCommand())
+	root.AddCommand(newVboardCommand())
 	return root
 }
 
