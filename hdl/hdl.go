@@ -37,3 +37,9 @@ var CoreFiles = []string{
 // receiver, the transmitter and host_bridge, which turns frames into the
 // core's cfg, input and step ports.
 var LinkFiles = []string{"uart_rx.v", "uart_tx.v", "host_bridge.v"}
+
+// FramedLinkFiles are the framed link of docs/protocol.md (CRC, credits,
+// acknowledgements), top module link_uart, with host_bridge's ports. It
+// is tested on its own (testbench/link) and not yet in the bitstream,
+// which still instantiates host_bridge; it uses uart_rx.v and uart_tx.v.
+var FramedLinkFiles = []string{"link_crc16.v", "link_rx.v", "link_tx.v", "link_ctrl.v", "link_uart.v"}
