@@ -38,6 +38,10 @@ var CoreFiles = []string{
 // core's cfg, input and step ports.
 var LinkFiles = []string{"uart_rx.v", "uart_tx.v", "host_bridge.v"}
 
+// SystemFiles wire LinkFiles to the core: snnc_system, the part of the
+// bitstream that every board's top level and the virtual board share.
+var SystemFiles = []string{"snnc_system.v"}
+
 // FramedLinkFiles are the framed link of docs/protocol.md (CRC, credits,
 // acknowledgements), top module link_uart, with host_bridge's ports. It
 // is tested on its own (testbench/link) and not yet in the bitstream,

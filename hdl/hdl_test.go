@@ -11,7 +11,7 @@ import (
 // synthesis and simulation file lists.
 func TestFilesEmbedded(t *testing.T) {
 	listed := map[string]bool{}
-	for _, name := range append(append(append([]string{}, CoreFiles...), LinkFiles...), FramedLinkFiles...) {
+	for _, name := range append(append(append(append([]string{}, CoreFiles...), LinkFiles...), SystemFiles...), FramedLinkFiles...) {
 		listed[name] = true
 		if _, err := fs.Stat(FS, name); err != nil {
 			t.Errorf("%s is listed but not embedded: %v", name, err)
@@ -23,7 +23,7 @@ func TestFilesEmbedded(t *testing.T) {
 	}
 	for _, name := range names {
 		if !listed[name] {
-			t.Errorf("%s is embedded but in none of CoreFiles, LinkFiles, FramedLinkFiles", name)
+			t.Errorf("%s is embedded but in none of CoreFiles, LinkFiles, SystemFiles, FramedLinkFiles", name)
 		}
 	}
 }

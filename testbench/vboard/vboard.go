@@ -167,7 +167,7 @@ type source struct {
 // and the harness.
 func sources() ([]source, error) {
 	var files []source
-	for _, n := range append(append([]string(nil), hdl.CoreFiles...), hdl.LinkFiles...) {
+	for _, n := range append(append(append([]string(nil), hdl.CoreFiles...), hdl.LinkFiles...), hdl.SystemFiles...) {
 		data, err := hdl.FS.ReadFile(n)
 		if err != nil {
 			return nil, fmt.Errorf("vboard: hdl file %s: %w", n, err)

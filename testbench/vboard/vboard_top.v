@@ -1,6 +1,6 @@
 // vboard_top: the virtual board's top level. It is snnc_top.v (written by
-// backend/fpga/build) without the PLL and the LEDs: the same host_bridge
-// and snn_core, wired port by port, with the core clock coming straight
+// backend/fpga/build) without the PLL and the LEDs: the same snnc_system
+// (hdl/snnc_system.v: host_bridge and snn_core), with the core clock coming straight
 // from the C++ harness (vboard.cpp), which clocks it at CLK_HZ in
 // simulated time and drives uart_rx / samples uart_tx at BAUD.
 //
@@ -37,47 +37,24 @@ module vboard_top #(
         rst <= !(&por_count);
     end
 
-    wire                 busy, step_start, step_done, state_clear;
-    wire                 in_valid, out_valid;
-    wire [SLOT_BITS-1:0] in_index, out_index;
-    wire                 cfg_we, cfg_re, cfg_rvalid;
-    wire [3:0]           cfg_region;
-    wire [15:0]          cfg_addr;
-    wire [63:0]          cfg_wdata, cfg_rdata;
-
-    host_bridge #(
-        .SLOT_BITS(SLOT_BITS),
-        .CLK_HZ(CLK_HZ),
-        .BAUD(BAUD)
-    ) bridge (
-        .clk(clk), .rst(rst),
-        .uart_rx(uart_rx), .uart_tx(uart_tx), .activity(activity),
-        .step_start(step_start), .state_clear(state_clear),
-        .in_valid(in_valid), .in_index(in_index),
-        .cfg_we(cfg_we), .cfg_re(cfg_re), .cfg_region(cfg_region), .cfg_addr(cfg_addr), .cfg_wdata(cfg_wdata),
-        .busy(busy), .step_done(step_done),
-        .out_valid(out_valid), .out_index(out_index),
-        .cfg_rvalid(cfg_rvalid), .cfg_rdata(cfg_rdata)
-    );
-
-    snn_core #(
+    wire busy;
+    snnc_system #(
         .SLOT_BITS(SLOT_BITS),
         .DELAY_BITS(DELAY_BITS),
         .SYN_WORDS(SYN_WORDS),
         .PROFILE_BITS(PROFILE_BITS),
-        .USE_SPRAM(USE_SPRAM)
-    ) core (
+        .USE_SPRAM(USE_SPRAM),
+        .CLK_HZ(CLK_HZ),
+        .BAUD(BAUD)
+    ) system (
         .clk(clk), .rst(rst),
-        .busy(busy), .step_start(step_start), .step_done(step_done), .state_clear(state_clear),
-        .in_valid(in_valid), .in_index(in_index),
-        .out_valid(out_valid), .out_index(out_index),
-        .cfg_we(cfg_we), .cfg_re(cfg_re), .cfg_region(cfg_region), .cfg_addr(cfg_addr), .cfg_wdata(cfg_wdata),
-        .cfg_rvalid(cfg_rvalid), .cfg_rdata(cfg_rdata)
+        .uart_rx(uart_rx), .uart_tx(uart_tx), .activity(activity),
+        .busy(busy)
     );
 
     // S_RX = 0 in host_bridge; IDLE = 0 in uart_rx.
-    assign idle = !rst && !busy && (bridge.state == 4'd0) && (bridge.nbyte == 4'd0)
-                && !bridge.u_tx.busy && (bridge.u_rx.state == 2'd0);
+    assign idle = !rst && !busy && (system.bridge.state == 4'd0) && (system.bridge.nbyte == 4'd0)
+                && !system.bridge.u_tx.busy && (system.bridge.u_rx.state == 2'd0);
 endmodule
 
 `default_nettype wire

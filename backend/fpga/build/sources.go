@@ -43,7 +43,7 @@ func Emit(b *fpga.Board) (*Sources, error) {
 		return nil, err
 	}
 	s := &Sources{Board: b, Clock: clk, PCF: File{PCFFile, PCF(b)}}
-	for _, name := range append(append([]string{}, hdl.CoreFiles...), hdl.LinkFiles...) {
+	for _, name := range append(append(append([]string{}, hdl.CoreFiles...), hdl.LinkFiles...), hdl.SystemFiles...) {
 		data, err := fs.ReadFile(hdl.FS, name)
 		if err != nil {
 			return nil, fmt.Errorf("hdl library: %w", err)

@@ -62,7 +62,6 @@ type topData struct {
 	Board       *fpga.Board
 	Clock       ClockPlan
 	CoreParams  []param
-	SlotBits    int
 	CoreHzRound int64
 	Baud        int
 	PORBits     int
@@ -88,7 +87,7 @@ func Top(b *fpga.Board) ([]byte, error) {
 	if b.Pins.UARTRX == "" || b.Pins.UARTTX == "" {
 		return nil, fmt.Errorf("board %s: the host link needs UART pins (pins.uart_rx %q, pins.uart_tx %q)", b.Name, b.Pins.UARTRX, b.Pins.UARTTX)
 	}
-	d := topData{Board: b, Clock: clk, SlotBits: b.Core.SlotBits, CoreHzRound: int64(math.Round(clk.CoreHz)),
+	d := topData{Board: b, Clock: clk, CoreHzRound: int64(math.Round(clk.CoreHz)),
 		Baud: Baud, PORBits: porBits, LEDs: min(len(b.Pins.LEDs), 2)}
 	d.PORMSB, d.LEDMSB = porBits-1, d.LEDs-1
 	// An active-low LED is lit by a 0.
@@ -137,8 +136,8 @@ var topTemplate = template.Must(template.New("top").Funcs(template.FuncMap{"bin"
 //
 //   clk_in (pin {{.Board.Clock.Pin}}, {{printf "%g" .Board.Clock.MHz}} MHz){{if .Clock.Primitive}} -> {{.Clock.Primitive}} -> clk ({{mhz .Clock.CoreHz}}){{else}} = clk{{end}}
 //   rst: power-on reset, high until {{if .Clock.Primitive}}the PLL has been locked for{{else}}after{{end}} 2^{{.PORBits}}-1 cycles
-//   host_bridge: UART at {{.Baud}} baud, uart_rx pin {{.Board.Pins.UARTRX}} (host to FPGA), uart_tx pin {{.Board.Pins.UARTTX}}
-//   snn_core: {{range $i, $p := .CoreParams}}{{if $i}}, {{end}}{{$p.Name}}={{$p.Value}}{{end}}
+//   snnc_system (hdl/snnc_system.v): host_bridge, the UART at {{.Baud}} baud, uart_rx pin {{.Board.Pins.UARTRX}} (host to FPGA),
+//     uart_tx pin {{.Board.Pins.UARTTX}}; snn_core: {{range $i, $p := .CoreParams}}{{if $i}}, {{end}}{{$p.Name}}={{$p.Value}}{{end}}
 {{- if .LEDs}}
 //   led[0] (pin {{index .Board.Pins.LEDs 0}}): toggles on every step{{end}}
 {{- if .LEDReady}}
@@ -151,8 +150,6 @@ module snnc_top (
     output wire uart_tx{{if .LEDs}},
     output wire [{{.LEDMSB}}:0] led{{end}}
 );
-    localparam SLOT_BITS = {{.SlotBits}};
-
     // Core clock.
     wire clk;
     wire pll_lock;
@@ -206,41 +203,17 @@ module snnc_top (
         rst <= !(&por_count);
     end
 
-    // Between the bridge and the core: the ports of docs/fpga-core.md.
-    wire                 busy, step_start, step_done, state_clear;
-    wire                 in_valid, out_valid;
-    wire [SLOT_BITS-1:0] in_index, out_index;
-    wire                 cfg_we, cfg_re, cfg_rvalid;
-    wire [3:0]           cfg_region;
-    wire [15:0]          cfg_addr;
-    wire [63:0]          cfg_wdata, cfg_rdata;
-    wire                 activity;
-
-    host_bridge #(
-        .SLOT_BITS(SLOT_BITS),
+    // The UART link and the core (hdl/snnc_system.v).
+    wire activity;
+    snnc_system #(
+{{- range $i, $p := .CoreParams}}
+        .{{$p.Name}}({{$p.Value}}),{{end}}
         .CLK_HZ({{.CoreHzRound}}),
         .BAUD({{.Baud}})
-    ) bridge (
+    ) system (
         .clk(clk), .rst(rst),
         .uart_rx(uart_rx), .uart_tx(uart_tx), .activity(activity),
-        .step_start(step_start), .state_clear(state_clear),
-        .in_valid(in_valid), .in_index(in_index),
-        .cfg_we(cfg_we), .cfg_re(cfg_re), .cfg_region(cfg_region), .cfg_addr(cfg_addr), .cfg_wdata(cfg_wdata),
-        .busy(busy), .step_done(step_done),
-        .out_valid(out_valid), .out_index(out_index),
-        .cfg_rvalid(cfg_rvalid), .cfg_rdata(cfg_rdata)
-    );
-
-    snn_core #(
-{{- range $i, $p := .CoreParams}}{{if $i}},{{end}}
-        .{{$p.Name}}({{$p.Value}}){{end}}
-    ) core (
-        .clk(clk), .rst(rst),
-        .busy(busy), .step_start(step_start), .step_done(step_done), .state_clear(state_clear),
-        .in_valid(in_valid), .in_index(in_index),
-        .out_valid(out_valid), .out_index(out_index),
-        .cfg_we(cfg_we), .cfg_re(cfg_re), .cfg_region(cfg_region), .cfg_addr(cfg_addr), .cfg_wdata(cfg_wdata),
-        .cfg_rvalid(cfg_rvalid), .cfg_rdata(cfg_rdata)
+        .busy()
     );
 {{- if .LEDs}}
 

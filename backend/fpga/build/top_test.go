@@ -67,7 +67,7 @@ func TestTopAndPCF(t *testing.T) {
 	}{
 		{ice, []string{"SB_PLL40_PAD #(", ".PACKAGEPIN(clk_in)", ".DIVR(4'b0000)", ".DIVF(7'b0111111)", ".DIVQ(3'b101)", ".FILTER_RANGE(3'b001)",
 			".CLK_HZ(24000000)", ".BAUD(3000000)", ".SLOT_BITS(10)", ".DELAY_BITS(4)", ".SYN_WORDS(16384)", ".PROFILE_BITS(8)", ".USE_SPRAM(1)",
-			"localparam SLOT_BITS = 10;", "assign led[0] = !activity;", "assign led[1] = rst;"},
+			"snnc_system #(", "assign led[0] = !activity;", "assign led[1] = rst;"},
 			[]string{"set_io clk_in 35\n", "set_io uart_rx 6\n", "set_io uart_tx 9\n", "set_io led[0] 11\n", "set_io led[1] 37\n"}},
 		{hx, []string{"SB_PLL40_CORE #(", ".REFERENCECLK(clk_in)", ".DIVF(7'b0111111)", ".DIVQ(3'b100)", ".CLK_HZ(48000000)", ".SLOT_BITS(8)", ".DELAY_BITS(3)", ".SYN_WORDS(1024)", ".USE_SPRAM(0)",
 			"assign led[0] = activity;", "assign led[1] = !rst;"},
