@@ -59,6 +59,7 @@ type Session struct {
 	waiting  []*item // sent, needing an answer that has not come, in seq order
 	queue    []*item // not yet sent
 	syncing  *item   // the identify of a resynchronisation, until answered
+	opening  bool    // OpenSession's identify is not answered yet
 	out      []int   // output slots received since the last step-done
 
 	im        *fpga.Image // the loaded image, nil if none
@@ -91,9 +92,15 @@ func OpenSession(t Transport, opt SessionOptions) (*Session, error) {
 	if f, ok := t.(Flusher); ok {
 		_ = f.Flush() // answers to an earlier host are of no use
 	}
-	if err := s.exchange([]*item{s.identifyItem()}, nil, false); err != nil {
+	// An earlier host may have left steps running: the board finishes the
+	// step in progress and answers its frames before the identity, so the
+	// opening identify is a resynchronisation, and everything before its
+	// identity is dropped.
+	s.dirty, s.opening = true, true
+	if err := s.exchange(nil, nil, false); err != nil {
 		return nil, err
 	}
+	s.opening = false
 	return s, nil
 }
 
@@ -482,6 +489,9 @@ func (s *Session) receive(f wire.Frame) error {
 	var l wire.Link
 	switch b := f.Body.(type) {
 	case *wire.Error:
+		if s.opening && (s.syncing == nil || b.Req != s.syncing.seq) {
+			return nil // refusing an earlier host's frame
+		}
 		if b.Code == wire.ErrNotIdentified {
 			return ErrBoardReset
 		}
@@ -493,6 +503,9 @@ func (s *Session) receive(f wire.Frame) error {
 		s.advance(b.Ack, b.Free)
 		return s.resend()
 	case *wire.OutputAER, *wire.OutputBitmap:
+		if s.syncing != nil {
+			return nil // of a step whose step-done is dropped too
+		}
 		s.out, _ = wire.AppendSpikes(s.out, b, 0)
 		return nil
 	case *wire.Ack:
@@ -519,7 +532,7 @@ func (s *Session) receive(f wire.Frame) error {
 	i := slices.IndexFunc(s.waiting, func(it *item) bool { return it.seq == l.Req && !slices.Contains(s.inflight, it) })
 	if i < 0 {
 		if _, ok := f.Body.(*wire.StepDone); ok {
-			return fmt.Errorf("driver: step-done of board step %d answers frame %d, which awaits no step", l.Req, l.Req)
+			return fmt.Errorf("driver: step-done of board step %d answers frame %d, which awaits no step", f.Body.(*wire.StepDone).Step, l.Req)
 		}
 		return nil // a stray answer (e.g. to an identify already answered)
 	}

@@ -303,3 +303,45 @@ func TestFaultyLink(t *testing.T) {
 		t.Errorf("only %d faults injected: the test checks too little", faults)
 	}
 }
+
+// TestOpenAfterAbandonedRun: a host that left the board running steps
+// (here a run of 60,000) does not disturb the next session: its answers,
+// outputs and step-dones before the new identity are dropped, and the new
+// session gives the reference spikes.
+func TestOpenAfterAbandonedRun(t *testing.T) {
+	n := testNets(t)[0]
+	host, _ := board(t, nil)
+	s, err := driver.OpenSession(host, testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load(n.im); err != nil {
+		t.Fatal(err)
+	}
+	// The earlier host: identify (resets the board's sequence numbers),
+	// then a run, and it goes without reading the answers.
+	for _, f := range []wire.Frame{{Seq: 0, Body: &wire.Identify{Version: wire.Version}}, {Seq: 1, Body: &wire.Run{Steps: 60000}}} {
+		data, err := wire.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := host.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(2 * time.Millisecond) // some steps are under way, more to come
+	s, err = driver.OpenSession(host, testOpt)
+	if err != nil {
+		t.Fatalf("open after an abandoned run: %v", err)
+	}
+	if err := s.Load(n.im); err != nil {
+		t.Fatal(err)
+	}
+	got, err := run(s, n, testSteps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := firstDiff(got, n.want); i >= 0 {
+		t.Fatalf("step %d: board %v, loihisim %v", i, got[i], n.want[i])
+	}
+}
