@@ -1,5 +1,6 @@
 // Package hdl holds snnc's hand-written Verilog: the neuromorphic core for
-// iCE40 FPGAs (docs/fpga-core.md) and the UART link around it. The files are
+// iCE40 FPGAs (docs/fpga-core.md) and the link to the host around it
+// (docs/protocol.md: over the UART or SPI). The files are
 // embedded so that the snnc binary can write them out for yosys, nextpnr,
 // Verilator and Icarus without a source tree.
 //
@@ -33,17 +34,31 @@ var CoreFiles = []string{
 	"snn_core.v",
 }
 
-// LinkFiles are the UART link to the host (docs/host-bridge.md): the
-// receiver, the transmitter and host_bridge, which turns frames into the
-// core's cfg, input and step ports.
-var LinkFiles = []string{"uart_rx.v", "uart_tx.v", "host_bridge.v"}
+// LinkFiles are the board's side of the link, protocol version 1
+// (docs/protocol.md), in an order in which every module is defined before
+// it is instantiated: the two transports (the UART, uart_rx.v and
+// uart_tx.v; SPI, link_spi.v), the frame check, and link_stream.v, which
+// turns frames into the core's cfg, input and step ports (link_rx.v,
+// link_ctrl.v, link_tx.v) over either transport.
+var LinkFiles = []string{
+	"uart_rx.v",
+	"uart_tx.v",
+	"link_spi.v",
+	"link_crc16.v",
+	"link_rx.v",
+	"link_tx.v",
+	"link_ctrl.v",
+	"link_stream.v",
+}
 
 // SystemFiles wire LinkFiles to the core: snnc_system, the part of the
 // bitstream that every board's top level and the virtual board share.
 var SystemFiles = []string{"snnc_system.v"}
 
-// FramedLinkFiles are the framed link of docs/protocol.md (CRC, credits,
-// acknowledgements), top module link_uart, with host_bridge's ports. It
-// is tested on its own (testbench/link) and not yet in the bitstream,
-// which still instantiates host_bridge; it uses uart_rx.v and uart_tx.v.
-var FramedLinkFiles = []string{"link_crc16.v", "link_rx.v", "link_tx.v", "link_ctrl.v", "link_uart.v"}
+// SystemSources are every file of snnc_system, top module snnc_system:
+// CoreFiles, LinkFiles and SystemFiles in that order, the order in which
+// yosys, Verilator and Icarus read them (and in which the build hash,
+// backend/fpga/build.BuildHash, takes them).
+func SystemSources() []string {
+	return append(append(append([]string{}, CoreFiles...), LinkFiles...), SystemFiles...)
+}

@@ -11,7 +11,7 @@ import (
 // synthesis and simulation file lists.
 func TestFilesEmbedded(t *testing.T) {
 	listed := map[string]bool{}
-	for _, name := range append(append(append(append([]string{}, CoreFiles...), LinkFiles...), SystemFiles...), FramedLinkFiles...) {
+	for _, name := range SystemSources() {
 		listed[name] = true
 		if _, err := fs.Stat(FS, name); err != nil {
 			t.Errorf("%s is listed but not embedded: %v", name, err)
@@ -23,16 +23,23 @@ func TestFilesEmbedded(t *testing.T) {
 	}
 	for _, name := range names {
 		if !listed[name] {
-			t.Errorf("%s is embedded but in none of CoreFiles, LinkFiles, SystemFiles, FramedLinkFiles", name)
+			t.Errorf("%s is embedded but in none of CoreFiles, LinkFiles, SystemFiles", name)
 		}
 	}
 }
 
-// TestCoreOrder checks that each core file defines exactly the module named
-// like the file and instantiates only modules defined earlier in CoreFiles.
-func TestCoreOrder(t *testing.T) {
+// TestOrder checks that each file of the system defines exactly the module
+// named like the file and instantiates only modules defined earlier in
+// SystemSources (CoreFiles, LinkFiles, SystemFiles), the order the tools
+// read them in.
+func TestOrder(t *testing.T) {
+	files := SystemSources()
+	modules := map[string]bool{}
+	for _, name := range files {
+		modules[strings.TrimSuffix(name, ".v")] = true
+	}
 	defined := map[string]bool{}
-	for _, name := range CoreFiles {
+	for _, name := range files {
 		src, err := fs.ReadFile(FS, name)
 		if err != nil {
 			t.Fatal(err)
@@ -43,22 +50,11 @@ func TestCoreOrder(t *testing.T) {
 		}
 		for _, line := range strings.Split(string(src), "\n") {
 			f := strings.Fields(line)
-			if len(f) < 2 || strings.HasPrefix(f[0], "//") {
-				continue
-			}
-			if isCoreModule(f[0]) && f[0] != module && (strings.HasPrefix(f[1], "#(") || strings.HasPrefix(f[1], "u_") || strings.HasPrefix(f[1], "m_")) && !defined[f[0]] {
+			// An instance's line starts with the module's name.
+			if len(f) >= 2 && modules[f[0]] && f[0] != module && !defined[f[0]] {
 				t.Errorf("%s instantiates %s before it is defined", name, f[0])
 			}
 		}
 		defined[module] = true
 	}
-}
-
-func isCoreModule(s string) bool {
-	for _, name := range CoreFiles {
-		if strings.TrimSuffix(name, ".v") == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,6 +1,6 @@
 // link_ctrl: carries out the accepted host frames of protocol version 1
-// (docs/protocol.md) against snn_core's ports (the same core-facing ports
-// as host_bridge.v) and produces the answers' payloads for link_tx.
+// (docs/protocol.md) against snn_core's ports and produces the answers'
+// payloads for link_tx.
 //
 // Memories: none of its own. It reads frames from link_rx's receive buffer
 // (bp: the byte pointer, data one clock later; `bv` says rd_data belongs to
@@ -21,10 +21,16 @@
 //   run         steps (0: error 9), one step each; an identify stops it at a
 //               step boundary
 //   a step      step_start, wait step_done, read ctrl 0 and 26; the spiking
-//               neuron slots (history bit 0, region 6, one cfg read each) as
-//               output-bitmap (B = ceil(neurons/8) <= 250 and B < 2 spikes)
-//               or output-aer frames of 125 slots; then step-done (step,
-//               ctrl 24..27)
+//               neuron slots (history bit 0, region 6) as output-bitmap
+//               (B = ceil(neurons/8) <= 250 and, on the UART, B < 2 spikes;
+//               on SPI always, TRANSPORT = 1) or output-aer frames of 125
+//               slots; then step-done (step, ctrl 24..27)
+// The spiking slots are fetched 8 at a time: 8 history reads back to back
+// (the core's cfg port takes one a clock, latency 3), 13 clocks for 8
+// slots; a bitmap byte is then ready in 13 clocks, well within the 64 of a
+// byte on SPI at SCK = CLK_HZ/8 (the host clocks the bytes out; the board
+// must keep up), and an output-aer frame walks the 8 bits one a clock. A
+// 1,024-neuron bitmap takes about 1,700 clocks to gather.
 // An answer's payload leaves through a 64-bit shift register `sh` holding
 // `nsh` bytes (LSB first, taken by link_tx); a new segment is loaded only
 // when it is empty, so each payload source (link fields, a cfg word, a
@@ -36,11 +42,13 @@ module link_ctrl #(
     parameter DELAY_BITS   = 4,
     parameter PROFILE_BITS = 8,
     parameter SYN_WORDS    = 16384,
+    parameter TRANSPORT    = 0,          // identity's transport: 0 UART, 1 SPI
     parameter [63:0] BUILD_HASH = 64'd0  // identity's build_hash, byte 0 in [7:0]
 ) (
     input  wire                 clk,
     input  wire                 rst,
     output reg                  activity,
+    output wire                 idle,     // waiting, no frame to run, nothing to send
     // link_rx: buffer and ring
     output wire [8:0]           buf_addr,
     input  wire [7:0]           buf_data,
@@ -85,31 +93,33 @@ module link_ctrl #(
     localparam integer  SYN_I   = SYN_WORDS;
     localparam [16:0] D_SYN   = SYN_I[16:0];
 
+    // Registered from `region`, which is stored at least 4 clocks before
+    // W_CHK looks at them: the table stays off the paths into the answer.
     reg [3:0]  r_width;
     reg [16:0] r_depth;
-    always @* begin
+    always @(posedge clk) begin
         case (region)
-            8'd0:    begin r_width = 4'd4;     r_depth = 17'd32;  end
-            8'd1:    begin r_width = 4'd8;     r_depth = D_PROF;  end
-            8'd2:    begin r_width = PW[3:0];  r_depth = D_SLOTS; end
-            8'd3:    begin r_width = 4'd1;     r_depth = D_SLOTS; end
-            8'd4:    begin r_width = 4'd6;     r_depth = D_SLOTS; end
-            8'd5:    begin r_width = 4'd3;     r_depth = D_SLOTS; end
-            8'd6:    begin r_width = HW[3:0];  r_depth = D_SLOTS; end
-            8'd7:    begin r_width = 4'd2;     r_depth = D_GPTR;  end
-            8'd8:    begin r_width = 4'd6;     r_depth = D_SYN;   end
-            default: begin r_width = 4'd0;     r_depth = 17'd0;   end
+            8'd0:    begin r_width <= 4'd4;     r_depth <= 17'd32;  end
+            8'd1:    begin r_width <= 4'd8;     r_depth <= D_PROF;  end
+            8'd2:    begin r_width <= PW[3:0];  r_depth <= D_SLOTS; end
+            8'd3:    begin r_width <= 4'd1;     r_depth <= D_SLOTS; end
+            8'd4:    begin r_width <= 4'd6;     r_depth <= D_SLOTS; end
+            8'd5:    begin r_width <= 4'd3;     r_depth <= D_SLOTS; end
+            8'd6:    begin r_width <= HW[3:0];  r_depth <= D_SLOTS; end
+            8'd7:    begin r_width <= 4'd2;     r_depth <= D_GPTR;  end
+            8'd8:    begin r_width <= 4'd6;     r_depth <= D_SYN;   end
+            default: begin r_width <= 4'd0;     r_depth <= 17'd0;   end
         endcase
     end
-    reg [7:0] max_count;  // 240 / width
-    always @* begin
+    reg [7:0] max_count;  // 240 / width, registered as well
+    always @(posedge clk) begin
         case (r_width)
-            4'd1:    max_count = 8'd240;
-            4'd2:    max_count = 8'd120;
-            4'd3:    max_count = 8'd80;
-            4'd4:    max_count = 8'd60;
-            4'd6:    max_count = 8'd40;
-            default: max_count = 8'd30;
+            4'd1:    max_count <= 8'd240;
+            4'd2:    max_count <= 8'd120;
+            4'd3:    max_count <= 8'd80;
+            4'd4:    max_count <= 8'd60;
+            4'd6:    max_count <= 8'd40;
+            default: max_count <= 8'd30;
         endcase
     end
 
@@ -128,8 +138,8 @@ module link_ctrl #(
         IB_0   = 6'd32, IB_1  = 6'd33, IN_END = 6'd34,
         RN_0   = 6'd35,
         ST_0   = 6'd36, ST_1  = 6'd37, ST_2  = 6'd38, ST_3 = 6'd39,
-        OB_0   = 6'd40, OB_1  = 6'd41, OB_2  = 6'd42,
-        OA_F   = 6'd43, OA_0  = 6'd44, OA_1  = 6'd45, OA_E = 6'd46,
+        F_0    = 6'd40, F_1   = 6'd41, OB_2  = 6'd42,
+        OA_F   = 6'd43, OA_0  = 6'd44, ST_4  = 6'd45, ST_5 = 6'd46,
         ST_D   = 6'd47, SD_0  = 6'd48, SD_1  = 6'd49, SD_2 = 6'd50;
 
     localparam [7:0] E_NOTID = 8'd1, E_VERSION = 8'd2, E_TYPE = 8'd3, E_LENGTH = 8'd4,
@@ -155,19 +165,48 @@ module link_ctrl #(
     reg [3:0]  nsh;
     reg [15:0] ncount, scount, slot, nsteps;
     reg [15:0] spikes;       // in a step: output slots still to send
-    reg [7:0]  bacc;
+    reg [7:0]  bacc;         // input bitmap byte; output: 8 slots' spikes
+    reg [3:0]  bcnt;         // output: bits of bacc not yet walked
+    reg [3:0]  nr;           // output: history reads gathered into bacc
+    reg        aer;          // output: as output-aer frames
     reg        pass, more, in_run;
+    reg        sbad;         // input-aer: the slot is not external
     reg [9:0]  pstart;
     reg [7:0]  kleft;
     reg [31:0] stepn;
 
+    localparam [7:0] TRANSPORT_B = TRANSPORT[7:0];
+
+    assign idle     = (state == I_IDLE) && (rd == wr) && !ident_pend && !f_req && (nsh == 4'd0);
     assign buf_addr = bp[8:0];
     assign pl_valid = (nsh != 4'd0);
     assign pl_data  = sh[7:0];
 
     wire [15:0] obytes = (ncount + 16'd7) >> 3;       // output bitmap bytes
     wire [7:0]  aer_k  = (spikes > 16'd125) ? 8'd125 : spikes[7:0];  // next output-aer frame
-    wire [16:0] addr_end = {1'b0, addr} + {9'd0, n};
+    // A bitmap when it fits a frame and, on the UART, is the shorter
+    // (docs/protocol.md, "Output").
+    wire        bitmap = obytes <= 16'd250 && (TRANSPORT != 0 || {1'b0, obytes} < {spikes, 1'b0});
+    // After a fetch, slot is 8 past its first slot: the bits of slots from
+    // ncount on are cleared (a fetch starts at a multiple of 8).
+    wire [7:0]  last_mask = (slot > ncount) ? ~(8'hFF << ncount[2:0]) : 8'hFF;
+    wire [15:0] oslot  = slot - {12'd0, bcnt};                        // the slot of bacc[0]
+    // The end of a write or read, registered: addr and n are final a clock
+    // before W_ADDR compares it with the region's depth.
+    reg  [16:0] addr_end;
+    always @(posedge clk) addr_end <= {1'b0, addr} + {9'd0, n};
+    // The data bytes of a read (count x width, at most 240), by shifts.
+    reg  [7:0]  rbytes;
+    always @* begin
+        case (r_width)
+            4'd1:    rbytes = count;
+            4'd2:    rbytes = {count[6:0], 1'b0};
+            4'd3:    rbytes = count + {count[6:0], 1'b0};
+            4'd4:    rbytes = {count[5:0], 2'b00};
+            4'd6:    rbytes = {count[6:0], 1'b0} + {count[5:0], 2'b00};
+            default: rbytes = {count[4:0], 3'b000};
+        endcase
+    end
 
     task frame(input [7:0] t, input [7:0] l, input with_link, input [5:0] r);
         begin
@@ -220,6 +259,11 @@ module link_ctrl #(
         if (pl_take) begin
             sh  <= sh >> 8;
             nsh <= nsh - 4'd1;
+        end
+        // a fetch's history words, in the order they were asked for
+        if (cfg_rvalid && (state == F_0 || state == F_1)) begin
+            bacc <= {cfg_rdata[0], bacc[7:1]};
+            nr   <= nr + 4'd1;
         end
         if (rst) begin
             state    <= I_IDLE;
@@ -306,9 +350,9 @@ module link_ctrl #(
                     state <= S_DONE;
                 end
 
-                // ---- identity: version 1, UART, 250, 512; ctrl 16..18; hash
+                // ---- identity: version 1, transport, 250, 512; ctrl 16..18; hash
                 ID_1: if (nsh == 4'd0) begin
-                    sh  <= {24'd0, 40'h02_00_FA_00_01};
+                    sh  <= {24'd0, 24'h02_00_FA, TRANSPORT_B, 8'h01};
                     nsh <= 4'd5;
                     cfg_read(4'd0, 16'd16, ID_2);
                 end
@@ -352,7 +396,8 @@ module link_ctrl #(
                     else begin
                         give_back;
                         n     <= count;
-                        state <= W_ADDR;
+                        rem   <= 8'd0;      // through W_DIV: a clock for addr_end
+                        state <= W_DIV;
                     end
                 end
                 W_DIV: begin  // n = (len - 4) / width, or error length
@@ -375,7 +420,7 @@ module link_ctrl #(
                     else if (ftype == 8'h02)
                         state <= W_WD;
                     else
-                        frame(8'h83, 8'd8 + count * width, 1'b1, R_1);
+                        frame(8'h83, 8'd8 + rbytes, 1'b1, R_1);
                 end
                 W_WD: if (bv) begin
                     cfg_wdata[{k, 3'b000} +: 8] <= buf_data;
@@ -476,17 +521,20 @@ module link_ctrl #(
                     slot[15:8] <= buf_data;
                     state <= IA_2;
                 end
-                IA_2: begin
-                    if (slot < ncount || slot >= scount) begin
+                IA_2: begin  // the check registered, then acted on
+                    sbad  <= slot < ncount || slot >= scount;
+                    state <= IA_3;
+                end
+                IA_3: begin
+                    if (sbad) begin
                         if (!pass) refuse(E_SLOT, {1'b0, slot});
                         else state <= IA_0;  // not reached: pass 0 refused it
                     end else begin
                         in_valid <= pass;
                         in_index <= slot[SLOT_BITS-1:0];
-                        state    <= IA_3;
+                        state    <= IA_0;
                     end
                 end
-                IA_3: state <= IA_0;
                 IB_1: begin  // bit k of bacc is slot
                     if (bacc[0] && slot >= scount && !pass)
                         refuse(E_SLOT, {1'b0, slot});
@@ -534,60 +582,72 @@ module link_ctrl #(
                 ST_3: begin
                     spikes <= rword[15:0];
                     slot   <= 16'd0;
-                    bacc   <= 8'd0;
-                    rem    <= 8'd0;
-                    if (rword[15:0] == 16'd0)
+                    k      <= 3'd0;
+                    nr     <= 4'd0;
+                    bcnt   <= 4'd0;
+                    state  <= ST_4;
+                end
+                ST_4: begin  // the choice registered: off the paths into the frame's registers
+                    aer   <= !bitmap;
+                    state <= ST_5;
+                end
+                ST_5: begin
+                    if (spikes == 16'd0)
                         state <= ST_D;
-                    else if (obytes <= 16'd250 && {1'b0, obytes} < {rword[15:0], 1'b0})
-                        frame(8'h86, obytes[7:0], 1'b0, OB_0);
+                    else if (!aer)
+                        frame(8'h86, obytes[7:0], 1'b0, F_0);
                     else
                         state <= OA_F;
                 end
-                OB_0: begin
-                    if (slot < ncount) begin
-                        cfg_read(4'd6, slot, OB_1);
-                    end else begin
-                        bacc  <= {1'b0, bacc[7:1]};
-                        state <= OB_2;
-                    end
+                // fetch: history bit 0 of the 8 slots from `slot` into bacc
+                // (bit i: slot + i), 8 reads back to back, the results
+                // gathered as they come (above); F_1 clears the bits of
+                // slots from ncount on (input slots, which spike too)
+                F_0: begin
+                    cfg_region <= 4'd6;
+                    cfg_addr   <= slot;
+                    cfg_re     <= 1'b1;
+                    slot       <= slot + 16'd1;
+                    k          <= k + 3'd1;
+                    if (k == 3'd7) state <= F_1;
                 end
-                OB_1: begin
-                    bacc  <= {rword[0], bacc[7:1]};
-                    state <= OB_2;
+                F_1: if (nr == 4'd8) begin
+                    nr    <= 4'd0;
+                    bacc  <= bacc & last_mask;
+                    bcnt  <= 4'd8;
+                    state <= aer ? OA_0 : OB_2;
                 end
-                OB_2: if (slot[2:0] != 3'd7) begin
-                    slot  <= slot + 16'd1;
-                    state <= OB_0;
-                end else if (nsh == 4'd0) begin
+                OB_2: if (nsh == 4'd0) begin
                     sh    <= {56'd0, bacc};
                     nsh   <= 4'd1;
-                    slot  <= slot + 16'd1;
-                    state <= (slot + 16'd1 >= ncount) ? ST_D : OB_0;
+                    state <= (slot >= ncount) ? ST_D : F_0;
                 end
                 OA_F: begin
                     kleft  <= aer_k;
                     spikes <= spikes - {8'd0, aer_k};
                     frame(8'h85, {aer_k[6:0], 1'b0}, 1'b0, OA_0);
                 end
-                OA_0: begin
-                    if (slot >= ncount) state <= OA_E;  // ran out: should not happen
-                    else cfg_read(4'd6, slot, OA_1);
-                end
-                OA_1: begin
-                    if (rword[0]) state <= OA_E;
-                    else begin
-                        slot  <= slot + 16'd1;
-                        state <= OA_0;
-                    end
-                end
-                OA_E: if (nsh == 4'd0) begin
-                    sh    <= {48'd0, slot};
+                // the bits of bacc, one a clock: a spiking slot goes out;
+                // past the last neuron with slots still owed (the core's
+                // count and its history disagree: should not happen) the
+                // frame is filled with the next slot numbers, so that it
+                // keeps the length it announced
+                OA_0: if (bcnt == 4'd0 && slot < ncount) begin
+                    state <= F_0;
+                end else if (bcnt != 4'd0 && !bacc[0]) begin
+                    bacc <= {1'b0, bacc[7:1]};
+                    bcnt <= bcnt - 4'd1;
+                end else if (nsh == 4'd0) begin
+                    sh    <= {48'd0, oslot};
                     nsh   <= 4'd2;
-                    slot  <= slot + 16'd1;
                     kleft <= kleft - 8'd1;
-                    if (kleft != 8'd1)          state <= OA_0;
-                    else if (spikes == 16'd0)   state <= ST_D;
-                    else                        state <= OA_F;
+                    if (bcnt != 4'd0) begin
+                        bacc <= {1'b0, bacc[7:1]};
+                        bcnt <= bcnt - 4'd1;
+                    end else begin
+                        slot <= slot + 16'd1;
+                    end
+                    if (kleft == 8'd1) state <= (spikes == 16'd0) ? ST_D : OA_F;
                 end
                 ST_D: frame(8'h87, 8'd21, 1'b1, SD_0);
                 SD_0: if (nsh == 4'd0) begin

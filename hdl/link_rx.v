@@ -1,6 +1,7 @@
 // link_rx: the receiving half of the link layer, protocol version 1
-// (docs/protocol.md): finds frames in the byte stream from uart_rx, checks
-// them, and keeps the accepted ones in the receive buffer for link_ctrl.
+// (docs/protocol.md): finds frames in the byte stream from the transport
+// (uart_rx.v or link_spi.v), checks them, and keeps the accepted ones in
+// the receive buffer for link_ctrl.
 //
 // Memory: the receive buffer, 512 x 8 bits, one iCE40 block RAM
 // (SB_RAM40_4K in 512x8 mode): a ring holding whole frames as they came,
@@ -14,11 +15,13 @@
 // Pointers count bytes mod 1024 (one bit beyond the address, so a full ring
 // differs from an empty one): `rd` (link_ctrl: start of the oldest frame not
 // finished), `wr` (here: end of the accepted frames), and the frame being
-// received at wr .. wr+off. free = 512 - (wr - rd) is the host's credit; a
-// byte at offset off is written only when off < free, so the bytes of a
-// frame that does not fit never touch the frames waiting to run.
+// received at wr .. wr+off. free = 512 - (wr - rd) is the host's credit
+// (registered, a clock behind: below); a byte at offset off is written only
+// when off < free, so the bytes of a frame that does not fit never touch
+// the frames waiting to run.
 //
-// Pipeline, per received byte (one clock each, bytes are >= 40 clocks apart):
+// Pipeline, per received byte (one clock each; bytes are at least 64 clocks
+// apart: 8 per bit on the UART, 8 per SCK period on SPI):
 //   HUNT  wait for 0xA5 (anything else, the idle 0x00 included, is skipped)
 //   TYPE  a host type 0x01..0x07, else back to HUNT (0xA5 starts anew)
 //   SEQ   kept
@@ -42,14 +45,14 @@ module link_rx #(
 ) (
     input  wire       clk,
     input  wire       rst,
-    input  wire [7:0] in_data,     // from uart_rx
+    input  wire [7:0] in_data,     // from the transport
     input  wire       in_valid,
     // the buffer's read port and the ring, for link_ctrl
     input  wire [8:0] rd_addr,
     output reg  [7:0] rd_data,
     input  wire [9:0] rd,          // link_ctrl's read pointer
     output reg  [9:0] wr,          // end of the accepted frames
-    output wire [9:0] free,        // 0..512
+    output reg  [9:0] free,        // 0..512, a clock behind rd and wr
     output reg  [7:0] expected,    // the seq expected next
     // an accepted identify
     output reg        ident_pend,  // set on accept, cleared by ident_take
@@ -59,7 +62,9 @@ module link_rx #(
     output reg  [9:0] ident_flush, // wr when the identify was accepted
     // nak requests (one-clock pulse)
     output reg        nak_req,
-    output reg  [7:0] nak_reason
+    output reg  [7:0] nak_reason,
+    // hunting, no frame partly received (the timeout stopped), no nak asked
+    output wire       idle
 );
     localparam [2:0] HUNT = 3'd0, TYPE = 3'd1, SEQ = 3'd2, LEN = 3'd3, BODY = 3'd4;
     localparam [7:0] SYNC = 8'hA5;
@@ -77,7 +82,6 @@ module link_rx #(
     reg        nak_ok;     // no nak since the last accepted frame
     reg [TIMEOUT_BITS:0] quiet;
 
-    assign free = 10'd512 - (wr - rd);
 
     wire [15:0] crc_next;
     link_crc16 u_crc (.crc(crc), .data(in_data), .next(crc_next));
@@ -109,6 +113,16 @@ module link_rx #(
     end
 
     wire timeout = quiet[TIMEOUT_BITS];
+    assign idle = (state == HUNT) && !in_valid && !nak_req;
+
+    // free is registered, which keeps two subtractions off the paths into
+    // the buffer's write enable and into link_ctrl. It lags rd and wr by a
+    // clock: rd only grows (space given back, counted a clock late: on the
+    // safe side), and wr grows when a frame is accepted, at least 64 clocks
+    // before the next byte can arrive.
+    always @(posedge clk)
+        if (rst) free <= 10'd512;
+        else     free <= 10'd512 - (wr - rd);
 
     always @(posedge clk) begin
         nak_req <= 1'b0;

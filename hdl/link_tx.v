@@ -1,6 +1,7 @@
 // link_tx: the sending half of the link layer, protocol version 1
 // (docs/protocol.md): builds each board frame on the fly, byte by byte, as
-// uart_tx takes them: 0xA5, type, seq, len, payload, CRC high, CRC low.
+// the transport (uart_tx.v or link_spi.v) takes them: 0xA5, type, seq, len,
+// payload, CRC high, CRC low.
 //
 // Memories: none (no transmit buffer). The payload comes from link_ctrl one
 // byte at a time (pl_valid / pl_data, taken with pl_take); link_ctrl states
@@ -8,8 +9,9 @@
 // here from link_rx's request and the live ack / free, so that it does not
 // wait behind a step that link_ctrl is running.
 //
-// Pipeline: one state per byte of the frame; a byte is offered to uart_tx
-// (valid) and the next state taken when uart_tx accepts it. Between frames a
+// Pipeline: one state per byte of the frame; a byte is offered to the
+// transport (valid) and the next state taken when it accepts it (ready, a
+// function of the transport's registers only). Between frames a
 // pending nak goes first, then link_ctrl's request (f_req, acknowledged by a
 // one-clock f_ack as the frame begins). `seq` counts the frames sent, mod 256.
 `default_nettype none
@@ -17,7 +19,7 @@
 module link_tx (
     input  wire       clk,
     input  wire       rst,
-    // to uart_tx
+    // to the transport
     output reg  [7:0] out_data,
     output wire       out_valid,
     input  wire       out_ready,
@@ -33,7 +35,8 @@ module link_tx (
     input  wire       nak_req,
     input  wire [7:0] nak_reason,
     input  wire [7:0] ack,        // link_rx's expected seq
-    input  wire [9:0] free        // link_rx's free bytes
+    input  wire [9:0] free,       // link_rx's free bytes
+    output wire       idle        // between frames, no nak pending
 );
     localparam [2:0] IDLE = 3'd0, SYNC = 3'd1, TYPE = 3'd2, SEQ = 3'd3, LEN = 3'd4,
                      PAY = 3'd5, CRCH = 3'd6, CRCL = 3'd7;
@@ -68,6 +71,7 @@ module link_tx (
         endcase
     end
 
+    assign idle      = (state == IDLE) && !nak_pend;
     assign out_valid = (state != IDLE) && (state != PAY || own || pl_valid);
     wire   take      = out_valid && out_ready;
     assign pl_take   = take && (state == PAY) && !own;

@@ -27,7 +27,9 @@
 // Outputs: `valid` pulses for one clock when a byte with a good stop bit has
 // arrived; `frame_err` pulses instead when the stop bit was low, and that byte
 // is dropped. `data` holds the byte from `valid` until the first data bit of
-// the next byte is shifted in (at least 1.5 bit times later).
+// the next byte is shifted in (at least 1.5 bit times later). `idle` is high
+// while no byte is being received (a falling edge still in the synchroniser
+// is not seen yet: the virtual board's harness waits for its own bytes).
 `default_nettype none
 
 module uart_rx #(
@@ -39,7 +41,8 @@ module uart_rx #(
     input  wire       rx,        // the line; idles high
     output reg  [7:0] data,      // the byte, least significant bit first on the line
     output reg        valid,     // one-clock pulse: data holds a byte
-    output reg        frame_err  // one-clock pulse: a byte whose stop bit was 0
+    output reg        frame_err, // one-clock pulse: a byte whose stop bit was 0
+    output wire       idle       // waiting for a start bit
 );
     localparam integer DIV  = (CLK_HZ + BAUD / 2) / BAUD;  // clocks per bit, rounded
     localparam integer CW   = $clog2(DIV);                 // width of the bit timer
@@ -61,6 +64,8 @@ module uart_rx #(
     reg [1:0]    state;
     reg [CW-1:0] timer;  // clocks to the next sample, minus one
     reg [2:0]    nbit;   // data bits received
+
+    assign idle = (state == IDLE);
 
     always @(posedge clk) begin
         if (rst) sync <= 3'b111;

@@ -22,7 +22,8 @@ module uart_tx #(
     input  wire [7:0] data,   // the byte to send, taken with valid && ready
     input  wire       valid,
     output wire       ready,
-    output reg        tx      // the line; idles high
+    output reg        tx,     // the line; idles high
+    output wire       idle    // no byte on the line
 );
     localparam integer DIV  = (CLK_HZ + BAUD / 2) / BAUD;  // clocks per bit, rounded
     localparam integer CW   = $clog2(DIV);                 // width of the bit timer
@@ -37,6 +38,7 @@ module uart_tx #(
     wire bit_end = (timer == {CW{1'b0}});
     wire last    = busy && bit_end && (nbit == 4'd9);  // last clock of the stop bit
     assign ready = ~busy | last;
+    assign idle  = ~busy;
 
     always @(posedge clk) begin
         if (rst) begin

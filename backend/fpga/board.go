@@ -457,13 +457,13 @@ func checkCore(d *yamlDoc, b *Board) error {
 	if need, uses := c.blockRAMsNeeded(); need > b.Device.BlockRAMs {
 		parts := make([]string, len(uses))
 		for i, u := range uses {
-			parts[i] = fmt.Sprintf("%s %d", RegionName(u.region), u.blocks)
+			parts[i] = fmt.Sprintf("%s %d", u.name, u.blocks)
 		}
 		hint := "fewer slots, delays, synapse words or profiles"
 		if !c.UseSPRAM && b.Device.SPRAMs > 0 {
 			hint = "use_spram: true, or " + hint
 		}
-		return d.errorf(d.key("core"), "core: block RAM: the core needs about %d SB_RAM40_4K blocks (%s; an estimate of yosys's mapping); %s has %d (block_rams) (allowed: %s)",
+		return d.errorf(d.key("core"), "core: block RAM: the core and the link need about %d SB_RAM40_4K blocks (%s; an estimate of yosys's mapping); %s has %d (block_rams) (allowed: %s)",
 			need, strings.Join(parts, ", "), b.Device.Name, b.Device.BlockRAMs, hint)
 	}
 	return nil

@@ -54,15 +54,26 @@ func TestEmbeddedBoards(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", name, d)
 		}
 	}
-	// The iCEBreaker's core without SPRAM needs 285 block RAMs: the board
-	// check says so before synthesis does.
+	// The iCEBreaker's core without SPRAM needs 285 block RAMs, and the
+	// link one more: the board check says so before synthesis does.
 	data, err := dataFiles.ReadFile("boards/icebreaker.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	data = []byte(strings.Replace(string(data), "use_spram: true", "use_spram: false", 1))
-	if _, err := ParseBoard("boards/icebreaker.yaml", data, nil); err == nil || !strings.Contains(err.Error(), "core: block RAM: the core needs about 285 SB_RAM40_4K blocks") {
+	if _, err := ParseBoard("boards/icebreaker.yaml", data, nil); err == nil || !strings.Contains(err.Error(), "core: block RAM: the core and the link need about 286 SB_RAM40_4K blocks") {
 		t.Errorf("icebreaker without SPRAM: %v", err)
+	}
+	// The HX8K with 1024 synapse words (its core before the link was in
+	// the bitstream) needs 33 of 32: refused, with every memory's share.
+	data, err = dataFiles.ReadFile("boards/ice40-hx8k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "syn_words: 768 ", "syn_words: 1024", 1))
+	if _, err := ParseBoard("boards/ice40-hx8k.yaml", data, nil); err == nil || !strings.Contains(err.Error(), "core: block RAM: the core and the link need about 33 SB_RAM40_4K blocks "+
+		"(profile 4, slot_profile 1, slot_state 1, state_uv 3, accum 2, history 1, group_ptr 8, synapse 12, link receive buffer 1; an estimate of yosys's mapping); ice40hx8k has 32 (block_rams)") {
+		t.Errorf("ice40-hx8k with 1024 synapse words: %v", err)
 	}
 	_, err = LoadBoard("icestick")
 	if err == nil || !strings.Contains(err.Error(), `unknown board "icestick" (allowed: ice40-hx8k, icebreaker`) {
@@ -77,7 +88,7 @@ func TestCoreParams(t *testing.T) {
 	if d := cmp.Diff([]string{"SLOT_BITS=10", "DELAY_BITS=4", "SYN_WORDS=16384", "PROFILE_BITS=8", "USE_SPRAM=1"}, upCore.Verilog()); d != "" {
 		t.Errorf("Verilog (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"SLOT_BITS=8", "DELAY_BITS=3", "SYN_WORDS=1024", "PROFILE_BITS=8", "USE_SPRAM=0"}, hxCore.Verilog()); d != "" {
+	if d := cmp.Diff([]string{"SLOT_BITS=8", "DELAY_BITS=3", "SYN_WORDS=768", "PROFILE_BITS=8", "USE_SPRAM=0"}, hxCore.Verilog()); d != "" {
 		t.Errorf("Verilog (-want +got):\n%s", d)
 	}
 	if upCore.Slots() != 1024 || upCore.Delays() != 16 || upCore.Synapses() != 32768 || upCore.Profiles() != 256 {
@@ -93,8 +104,8 @@ func TestCoreParams(t *testing.T) {
 		total int
 		uses  []blockRAMUse
 	}{
-		{upCore, 29, []blockRAMUse{{RegionProfile, 4}, {RegionSlotProfile, 2}, {RegionSlotState, 1}, {RegionStateUV, 12}, {RegionAccum, 6}, {RegionHistory, 4}}},
-		{hxCore, 32, []blockRAMUse{{RegionProfile, 4}, {RegionSlotProfile, 1}, {RegionSlotState, 1}, {RegionStateUV, 3}, {RegionAccum, 2}, {RegionHistory, 1}, {RegionGroupPtr, 8}, {RegionSynapse, 12}}},
+		{upCore, 30, []blockRAMUse{{"profile", 4}, {"slot_profile", 2}, {"slot_state", 1}, {"state_uv", 12}, {"accum", 6}, {"history", 4}, {"link receive buffer", 1}}},
+		{hxCore, 30, []blockRAMUse{{"profile", 4}, {"slot_profile", 1}, {"slot_state", 1}, {"state_uv", 3}, {"accum", 2}, {"history", 1}, {"group_ptr", 8}, {"synapse", 9}, {"link receive buffer", 1}}},
 	} {
 		total, uses := tc.core.blockRAMsNeeded()
 		if total != tc.total {
@@ -202,8 +213,8 @@ func TestBoardFileErrors(t *testing.T) {
 		{"core clock", edit("core_mhz: 24", "core_mhz: 300"), "board.yaml:8:11: core_mhz: 300 is out of range"},
 		{"no pll", edit("core_mhz: 24", "core_mhz: 24\npll: none"), "board.yaml:8:11: core_mhz: 24 differs from clock.mhz 12, but the board has no PLL"},
 		{"spram", edit("slot_bits: 10", "slot_bits: 12"), "board.yaml:24:14: core.use_spram: the core needs 7 SPRAM blocks for 16384 synapse words and 65536 group pointers; ice40up5k has 4"},
-		{"block ram", edit("use_spram: true", "use_spram: false"), "board.yaml:19:1: core: block RAM: the core needs about 285 SB_RAM40_4K blocks (profile 4, slot_profile 2, slot_state 1, state_uv 12, accum 6, history 4, group_ptr 64, synapse 192; an estimate of yosys's mapping); ice40up5k has 30 (block_rams) (allowed: use_spram: true, or fewer slots, delays, synapse words or profiles)"},
-		{"block ram, spram on", edit("profile_bits: 8", "profile_bits: 10"), "board.yaml:19:1: core: block RAM: the core needs about 42 SB_RAM40_4K blocks (profile 16, slot_profile 3, slot_state 1, state_uv 12, accum 6, history 4; an estimate of yosys's mapping); ice40up5k has 30 (block_rams) (allowed: fewer slots"},
+		{"block ram", edit("use_spram: true", "use_spram: false"), "board.yaml:19:1: core: block RAM: the core and the link need about 286 SB_RAM40_4K blocks (profile 4, slot_profile 2, slot_state 1, state_uv 12, accum 6, history 4, group_ptr 64, synapse 192, link receive buffer 1; an estimate of yosys's mapping); ice40up5k has 30 (block_rams) (allowed: use_spram: true, or fewer slots, delays, synapse words or profiles)"},
+		{"block ram, spram on", edit("profile_bits: 8", "profile_bits: 10"), "board.yaml:19:1: core: block RAM: the core and the link need about 43 SB_RAM40_4K blocks (profile 16, slot_profile 3, slot_state 1, state_uv 12, accum 6, history 4, link receive buffer 1; an estimate of yosys's mapping); ice40up5k has 30 (block_rams) (allowed: fewer slots"},
 		{"list", edit(`leds: ["11", "37"]`, `leds: 11`), "board.yaml:12:9: pins.leds: want a list, not \"11\""},
 		{"syntax", edit("name: myboard", "name: [myboard"), "board.yaml:"},
 		{"flash tool", edit("tool: iceprog", "tool: \"ice prog\""), "board.yaml:18:9: flash.tool: \"ice prog\""},
@@ -251,20 +262,20 @@ pll: SB_PLL40_CORE
 	}
 	write("board.yaml", board)
 	write("up3k.yaml", dev)
-	// The iCEBreaker's core needs 29 block RAMs; the UP3K has 20.
+	// The iCEBreaker's core and its link need 30 block RAMs; the UP3K has 20.
 	_, err := LoadBoardFile(filepath.Join(dir, "board.yaml"))
-	if want := filepath.Join(dir, "board.yaml") + ":19:1: core: block RAM: the core needs about 29 SB_RAM40_4K blocks"; err == nil || !strings.HasPrefix(err.Error(), want) ||
+	if want := filepath.Join(dir, "board.yaml") + ":19:1: core: block RAM: the core and the link need about 30 SB_RAM40_4K blocks"; err == nil || !strings.HasPrefix(err.Error(), want) ||
 		!strings.Contains(err.Error(), "ice40up3k has 20 (block_rams)") {
 		t.Errorf("core too big for the device:\n got %v\nwant %s ... ice40up3k has 20 (block_rams)", err, want)
 	}
-	// Half the slots need 17.
+	// Half the slots need 18.
 	write("board.yaml", strings.Replace(board, "slot_bits: 10", "slot_bits: 9", 1))
 	b, err := LoadBoardFile(filepath.Join(dir, "board.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := b.Core.blockRAMsNeeded(); n != 17 {
-		t.Errorf("slot_bits 9: %d block RAMs, want 17", n)
+	if n, _ := b.Core.blockRAMsNeeded(); n != 18 {
+		t.Errorf("slot_bits 9: %d block RAMs, want 18", n)
 	}
 	if b.Device.NextpnrFlag != "up3k" || b.Device.PLL != "SB_PLL40_CORE" || b.Device.Source != filepath.Join(dir, "up3k.yaml") {
 		t.Errorf("device %+v", b.Device)

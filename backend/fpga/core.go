@@ -141,32 +141,43 @@ func (c CoreParams) spramsNeeded() int {
 	return syn + ptr
 }
 
-// blockRAMUse is one memory of the core in SB_RAM40_4K blocks.
+// LinkBlockRAMs are the SB_RAM40_4K blocks of the bitstream outside the
+// core: the link's receive buffer, 512 x 8 bits (hdl/link_rx.v,
+// docs/protocol.md: whole frames are buffered so that their CRC is checked
+// before they run).
+const LinkBlockRAMs = 1
+
+// blockRAMUse is one memory of the bitstream in SB_RAM40_4K blocks: a
+// region of the core, by its name in docs/fpga-core.md, or the link's
+// receive buffer.
 type blockRAMUse struct {
-	region int
+	name   string
 	blocks int
 }
 
-// blockRAMsNeeded estimates the SB_RAM40_4K blocks the core uses: every
-// memory of hdl/core_memories.v except those in SPRAM (group_ptr and
-// synapse with USE_SPRAM). It is an estimate of how yosys 0.23 maps the
-// memories, not a count: each memory of depth x width takes the fewest
-// blocks over the block's four shapes, 256x16, 512x8, 1024x4 and 2048x2
-// (⌈depth/d⌉·⌈width/w⌉ blocks of shape d x w). This reproduces the counts
-// synthesis reports for both built-in boards (docs/benchmarks.md, "FPGA
-// core"): 29 on the iCEBreaker (profile 4, slot_profile 2, slot_state 1,
-// state_uv 12, accum 6, history 4) and 32 on the HX8K (4, 1, 1, 3, 2, 1,
-// group_ptr 8, synapse 12). The real count comes from nextpnr's report.
+// blockRAMsNeeded estimates the SB_RAM40_4K blocks the bitstream uses:
+// every memory of hdl/core_memories.v except those in SPRAM (group_ptr and
+// synapse with USE_SPRAM), and the link's receive buffer (LinkBlockRAMs).
+// It is an estimate of how yosys 0.23 maps the memories, not a count:
+// each memory of depth x width takes the fewest blocks over the block's
+// four shapes, 256x16, 512x8, 1024x4 and 2048x2 (⌈depth/d⌉·⌈width/w⌉
+// blocks of shape d x w). This reproduces the counts synthesis reports
+// for both built-in boards (docs/benchmarks.md, "FPGA core"): 30 of 30 on
+// the iCEBreaker (profile 4, slot_profile 2, slot_state 1, state_uv 12,
+// accum 6, history 4, the link 1) and 30 of 32 on the HX8K (4, 1, 1, 3,
+// 2, 1, group_ptr 8, synapse 9 for 768 words, the link 1). The real count
+// comes from nextpnr's report.
 func (c CoreParams) blockRAMsNeeded() (total int, uses []blockRAMUse) {
 	for id := RegionProfile; id < regionCount; id++ {
 		if c.UseSPRAM && (id == RegionGroupPtr || id == RegionSynapse) {
 			continue
 		}
 		n := bram4kBlocks(RegionDepth(id, c), RegionBits(id, c))
-		uses = append(uses, blockRAMUse{id, n})
+		uses = append(uses, blockRAMUse{RegionName(id), n})
 		total += n
 	}
-	return total, uses
+	uses = append(uses, blockRAMUse{"link receive buffer", LinkBlockRAMs})
+	return total + LinkBlockRAMs, uses
 }
 
 // bram4kBlocks is the fewest SB_RAM40_4K blocks (4096 bits each, as

@@ -21,7 +21,7 @@ import (
 
 var (
 	upCore = CoreParams{SlotBits: 10, DelayBits: 4, SynWords: 16384, ProfileBits: 8, UseSPRAM: true}
-	hxCore = CoreParams{SlotBits: 8, DelayBits: 3, SynWords: 1024, ProfileBits: 8}
+	hxCore = CoreParams{SlotBits: 8, DelayBits: 3, SynWords: 768, ProfileBits: 8}
 )
 
 func lifPop(name string, size int, du, dv, vth, biasMant, biasExp, refractory int32) ir.Population {

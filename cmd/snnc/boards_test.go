@@ -9,7 +9,7 @@ import (
 )
 
 const boardsTable = `board       device           core                                              flash                    usb
-ice40-hx8k  ice40hx8k-ct256  256 slots, 2048 synapses, delays 1..8, 48 MHz     iceprog, openFPGALoader  0403:6010 (UART: interface 1)
+ice40-hx8k  ice40hx8k-ct256  256 slots, 1536 synapses, delays 1..8, 48 MHz     iceprog, openFPGALoader  0403:6010 (UART: interface 1)
 icebreaker  ice40up5k-sg48   1024 slots, 32768 synapses, delays 1..16, 24 MHz  iceprog, openFPGALoader  0403:6010 (UART: interface 1)
 
 `

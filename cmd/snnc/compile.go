@@ -90,7 +90,9 @@ With --target fpga the network is compiled for the FPGA core of a board
 rtl/ (the Verilog, snnc_top.v, the pin constraints, the yosys script),
 mem/ (the configuration image: one .hex per memory and config.bin),
 snnc.bin and snnc.asc (the bitstream), logs/ (one log per tool),
-report.txt, report.json and manifest.json (docs/fpga-flow.md). The
+network.yaml (a copy of the input, for snnc run and snnc test DIR),
+report.txt, report.json and manifest.json with the bitstream's build
+hash (docs/fpga-flow.md). The
 bitstream depends on the board only, not on the network, so it is cached
 (in $SNNC_CACHE_DIR or the user's cache directory) and a new network
 compiles in milliseconds; --rebuild ignores the cache. Without yosys,

@@ -9,6 +9,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,13 +134,21 @@ const (
 )
 
 var fpgaOutputs = []string{rtlDir, memDir, build.LogDir, build.AscFile, build.BinFile, netlistFile,
-	fpgaReportTxt, fpgaReportJS, weightChanges, build.ManifestFile}
+	fpgaReportTxt, fpgaReportJS, weightChanges, networkFile, build.ManifestFile}
+
+// networkFile is the copy of the input network that snnc compile
+// --target fpga writes in DIR, so that run can read spike files by
+// population name and test can simulate the network without the original
+// path.
+const networkFile = "network.yaml"
 
 // fpgaOwned are the outputs that snnc replaces only when an earlier snnc
 // compile wrote them: the directories the flow reads (yosys reads rtl/*.v)
-// or fills, and the bitstream. The reports and weight-changes.csv are
-// replaced as snnc compile without --target fpga replaces them.
-var fpgaOwned = []string{rtlDir, memDir, build.LogDir, build.AscFile, build.BinFile, netlistFile}
+// or fills, the bitstream, and the copy of the network (networkFile, a
+// name a user may well give a network of their own). The reports and
+// weight-changes.csv are replaced as snnc compile without --target fpga
+// replaces them.
+var fpgaOwned = []string{rtlDir, memDir, build.LogDir, build.AscFile, build.BinFile, netlistFile, networkFile}
 
 func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, ff fpgaFlags, timePasses bool) error {
 	stderr := cmd.ErrOrStderr()
@@ -159,9 +169,21 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err != nil {
 		return err
 	}
+	// The bytes of the network, for its copy in outDir (networkFile) and
+	// the manifest's hash, read once: the copy is then exactly what the
+	// hash says, and it survives the removal of an earlier copy, which may
+	// be the input itself.
+	netBytes, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
 	// Nothing in outDir is touched until the network has compiled and its
 	// image is built; what is there is looked at now, before the work.
 	stale, err := previousFPGAOutputs(outDir)
+	var foreign *foreignOutputError
+	if errors.As(err, &foreign) && foreign.path == filepath.Join(outDir, networkFile) && sameFile(path, foreign.path) {
+		return usagef("-o %s: the input %s is %s, where compile --target fpga writes its copy of the network; choose another -o DIR, or give the network another name", outDir, path, foreign.path)
+	}
 	if err != nil {
 		return err
 	}
@@ -208,12 +230,13 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err := writeFile(filepath.Join(outDir, memDir, configFile), im.WriteBinary); err != nil {
 		return err
 	}
-	sum, err := build.HashFile(path)
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(outDir, networkFile), netBytes, 0o644); err != nil {
 		return err
 	}
-	man := build.Manifest{Snnc: version, Input: path, InputSHA256: sum, Board: board.Name, BoardSource: board.Source,
-		Parameters: board.Core.Verilog(), CoreMHz: board.CoreMHz, Seed: ff.seed}
+	sum := sha256.Sum256(netBytes)
+	man := build.Manifest{Snnc: version, Input: path, InputSHA256: hex.EncodeToString(sum[:]), Board: board.Name, BoardSource: board.Source,
+		Parameters: board.Core.Verilog(), CoreMHz: board.CoreMHz, BuildHash: hex.EncodeToString(src.BuildHash[:]),
+		Network: networkFile, Seed: ff.seed}
 	// The manifest says what snnc wrote, so that the next run replaces
 	// exactly that: written now, and again after the flow however it ends.
 	writeManifest := func() error { return build.WriteManifest(outDir, man, fpgaOutputs) }
@@ -221,7 +244,7 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 		return err
 	}
 
-	report := build.NewReport(board, src.Clock, im, res.Report, maxDelay(res.Net))
+	report := build.NewReport(src, im, res.Report, maxDelay(res.Net))
 	var flowErr error // a missed clock: reported after every file is written
 	switch {
 	case ff.noBitstream:
@@ -310,7 +333,7 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 // manifest.json that is not snnc's.
 func previousFPGAOutputs(outDir string) ([]string, error) {
 	refuse := func(what, why string) error {
-		return usagef("-o %s: %s %s; choose another -o DIR or remove %s", outDir, what, why, what)
+		return &foreignOutputError{path: what, err: usagef("-o %s: %s %s; choose another -o DIR or remove %s", outDir, what, why, what)}
 	}
 	manPath := filepath.Join(outDir, build.ManifestFile)
 	listed := map[string]bool{}
@@ -373,6 +396,28 @@ func previousFPGAOutputs(outDir string) ([]string, error) {
 	}
 	sort.Strings(files)
 	return files, nil
+}
+
+// foreignOutputError is previousFPGAOutputs' refusal of path, an output
+// directory's file or directory that no snnc manifest lists. It unwraps to
+// the usage error that says so.
+type foreignOutputError struct {
+	path string
+	err  error
+}
+
+func (e *foreignOutputError) Error() string { return e.err.Error() }
+func (e *foreignOutputError) Unwrap() error { return e.err }
+
+// sameFile says whether a and b name one file (os.SameFile); false when
+// either cannot be looked at.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 // removeFPGAOutputs removes the files of an earlier run (from

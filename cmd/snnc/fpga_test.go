@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,13 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/snnc/snnc/backend/fpga"
+	"github.com/snnc/snnc/backend/fpga/build"
 	"github.com/snnc/snnc/internal/edatest"
 )
 
 // fpgaReport is the part of report.json the tests read.
 type fpgaReport struct {
-	Board    string `json:"board"`
-	Capacity []struct {
+	Board     string `json:"board"`
+	BuildHash string `json:"build_hash"`
+	Capacity  []struct {
 		Name        string
 		Used, Limit int
 	} `json:"capacity"`
@@ -85,8 +89,9 @@ func TestFPGANoBitstream(t *testing.T) {
 	}
 	a, b := filepath.Join(out, "a"), filepath.Join(out, "b")
 	files := listFiles(t, a)
-	for _, want := range []string{"manifest.json", "mem/config.bin", "mem/synapse.hex", "mem/group_ptr.hex", "report.json", "report.txt",
-		"rtl/host_bridge.v", "rtl/snn_core.v", "rtl/snnc.pcf", "rtl/snnc_top.v", "rtl/synth.ys", "weight-changes.csv"} {
+	for _, want := range []string{"manifest.json", "mem/config.bin", "mem/synapse.hex", "mem/group_ptr.hex", "network.yaml", "report.json", "report.txt",
+		"rtl/link_stream.v", "rtl/link_spi.v", "rtl/snn_core.v", "rtl/snnc_system.v", "rtl/snnc.pcf", "rtl/snnc_top.v", "rtl/synth.ys",
+		"weight-changes.csv"} {
 		found := false
 		for _, f := range files {
 			found = found || f == want
@@ -96,7 +101,7 @@ func TestFPGANoBitstream(t *testing.T) {
 		}
 	}
 	for _, f := range files {
-		if strings.HasPrefix(f, "logs/") || f == "snnc.bin" || f == "snnc.asc" {
+		if strings.HasPrefix(f, "logs/") || f == "snnc.bin" || f == "snnc.asc" || f == "rtl/host_bridge.v" {
 			t.Errorf("--no-bitstream wrote %s", f)
 		}
 		if read(t, filepath.Join(a, f)) != read(t, filepath.Join(b, f)) {
@@ -111,6 +116,8 @@ func TestFPGANoBitstream(t *testing.T) {
 		Input       string `json:"input"`
 		InputSHA256 string `json:"input_sha256"`
 		Board       string `json:"board"`
+		BuildHash   string `json:"build_hash"`
+		Network     string `json:"network"`
 		Files       []struct {
 			Path   string
 			SHA256 string
@@ -127,6 +134,70 @@ func TestFPGANoBitstream(t *testing.T) {
 		if int64(len(read(t, filepath.Join(a, f.Path)))) != f.Size {
 			t.Errorf("manifest: %s: size %d is wrong", f.Path, f.Size)
 		}
+		// The copy of the network is the input, byte for byte.
+		if f.Path == "network.yaml" && f.SHA256 != man.InputSHA256 {
+			t.Errorf("manifest: network.yaml has SHA-256 %s, the input %s", f.SHA256, man.InputSHA256)
+		}
+	}
+	if man.Network != "network.yaml" || read(t, filepath.Join(a, "network.yaml")) != read(t, filepath.Join(dir, "net.yaml")) {
+		t.Errorf("manifest: network %q; or network.yaml is not a copy of net.yaml", man.Network)
+	}
+	// The build hash: the one the top level passes to snnc_system (byte 0
+	// in bits [7:0]), in the manifest and both reports.
+	hash, err := build.BuildHash(mustBoard(t, "icebreaker"), "uart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := hex.EncodeToString(hash[:]); man.BuildHash != want || r.BuildHash != want ||
+		!strings.Contains(read(t, filepath.Join(a, "report.txt")), "build hash "+want) ||
+		!strings.Contains(read(t, filepath.Join(a, "rtl", "snnc_top.v")), ".BUILD_HASH("+build.VerilogHash(hash)+")") {
+		t.Errorf("build hash: manifest %q, report.json %q; want %s everywhere, and .BUILD_HASH(%s) in snnc_top.v", man.BuildHash, r.BuildHash, want, build.VerilogHash(hash))
+	}
+}
+
+func mustBoard(t *testing.T, name string) *fpga.Board {
+	t.Helper()
+	b, err := fpga.LoadBoard(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// network.yaml in DIR is snnc's copy of the input: a network.yaml of the
+// user's there is refused and kept, and the input itself there gets a
+// message of its own; a copy snnc wrote is replaced, also when it is
+// compiled again itself.
+func TestFPGANetworkCopy(t *testing.T) {
+	t.Setenv("SNNC_CACHE_DIR", t.TempDir())
+	dir := t.TempDir()
+	write(t, dir, "net.yaml", goodNet)
+	if err := os.Mkdir(filepath.Join(dir, "out"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "out/network.yaml", "mine\n")
+	status, _, stderr := snnc(t, dir, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", "out")
+	if status != exitUserError || !strings.Contains(stderr, "-o out: out/network.yaml was not written by snnc") || read(t, filepath.Join(dir, "out", "network.yaml")) != "mine\n" {
+		t.Errorf("the user's network.yaml: status %d, stderr %q", status, stderr)
+	}
+	write(t, dir, "out/network.yaml", goodNet)
+	status, _, stderr = snnc(t, dir, "compile", "out/network.yaml", "--target", "fpga", "--no-bitstream", "-o", "out")
+	want := regexp.MustCompile(`^snnc compile: -o out: the input out/network\.yaml is out/network\.yaml, where compile --target fpga writes its copy of the network; choose another -o DIR, or give the network another name \(see 'snnc compile --help'\)\n$`)
+	if status != exitUserError || !want.MatchString(stderr) || read(t, filepath.Join(dir, "out", "network.yaml")) != goodNet {
+		t.Errorf("the input as out/network.yaml: status %d, stderr %q; want %s", status, stderr, want)
+	}
+	if err := os.Remove(filepath.Join(dir, "out", "network.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, stderr := snnc(t, dir, "compile", "net.yaml", "--target", "fpga", "--no-bitstream", "-o", "out"); status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	// snnc's copy compiled again into its own directory: the same bytes.
+	if status, _, stderr := snnc(t, dir, "compile", "out/network.yaml", "--target", "fpga", "--no-bitstream", "-o", "out"); status != 0 {
+		t.Fatalf("the copy compiled again: status %d: %s", status, stderr)
+	}
+	if got := read(t, filepath.Join(dir, "out", "network.yaml")); got != goodNet {
+		t.Errorf("network.yaml after compiling it again: %q", got)
 	}
 }
 
@@ -208,7 +279,7 @@ projections:
 		{[]string{"net.yaml", "--target", "fpga", "--seed", "-1"},
 			`^snnc compile: --seed -1 is out of range \(allowed: 0\.\.`},
 		{[]string{"big.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream"},
-			`^big\.yaml: board ice40-hx8k: the network does not fit the FPGA core: 300 slots \(neurons and input axons\), the core holds 256 \(SLOT_BITS=8\); 20000 synapses, the core holds 2048 \(SYN_WORDS=1024, two a word\)\n$`},
+			`^big\.yaml: board ice40-hx8k: the network does not fit the FPGA core: 300 slots \(neurons and input axons\), the core holds 256 \(SLOT_BITS=8\); 20000 synapses, the core holds 1536 \(SYN_WORDS=768, two a word\)\n$`},
 		{[]string{"classes.yaml", "--target", "fpga", "--no-bitstream"},
 			`^classes\.yaml: board icebreaker: the network does not fit the FPGA core: [^\n]*\b9\b[^\n]*\b8\b[^\n]*\n$`},
 		{[]string{"big.yaml", "--target", "fpga", "--board", "ice40-hx8k", "--no-bitstream", "--board-file", "nope.yaml"},

@@ -1,116 +1,130 @@
-// tb_link: link_uart (protocol version 1) between a bit-banged host UART and
-// the real snn_core of hdl/ in a small configuration (SLOT_BITS 4,
-// DELAY_BITS 2, SYN_WORDS 16, PROFILE_BITS 2, block RAM only).
+// tb_link: snnc_system (hdl/snnc_system.v: the link of protocol version 1
+// and the real snn_core, by default in a small configuration: SLOT_BITS 4,
+// DELAY_BITS 2, SYN_WORDS 16, PROFILE_BITS 2, block RAM only) driven by a
+// behavioural host over the UART (host_uart.v, LINK_SPI = 0) or SPI
+// (host_spi.v, LINK_SPI = 1). +zero_mem starts the core's memories at 0.
 //
-// The host side is driven by a script file (+script=PATH), one command per
-// line:
-//   s XX      send byte XX (hex) on the link's RX line at the host's baud
-//   f XX      send byte XX with a bad (low) stop bit, then a high bit time
-//   w N       wait until N bytes (decimal, counted from the start) have
-//             arrived from the board; "X timeout" and stop if they do not
-//             within the time that N bytes take plus 20 ms of simulated time
-//   p N       leave the line idle for N microseconds
-//   q         wait 200 bit times for stray bytes, print "END" and stop
+// The host follows a script file (+script=PATH), one command per line:
+//   s XX      send byte XX (hex): a UART byte, or one SPI transfer
+//   f XX      UART: send byte XX with a bad (low) stop bit
+//   w N       wait until N bytes of board frames (decimal, counted from the
+//             start) have arrived: on SPI the host clocks idle bytes 0x00
+//             meanwhile; "X timeout" and stop if they do not within the
+//             time that N bytes take plus 20 ms of simulated time
+//   p N       leave the link alone for N microseconds (SPI: deselected)
+//   q         collect stray bytes (UART: 200 bit times; SPI: 64 idle
+//             transfers), check that the system is idle, print "END", stop
 // and prints, on standard output:
-//   B XX      each byte received from the link's TX line
+//   B XX      each byte from the board (on SPI, idle bytes 0x00 included)
 //   A N       the activity output after each change (N = 0 or 1)
-//   X ...     a failure: a bad stop bit from the link, a timeout
+//   X ...     a failure: a bad stop bit from the board, a timeout, the
+//             board sending after it said it was idle, not idle at the end
 //   END       the end of the script
-// The host's bit time is that of BAUD scaled by +host_ppm=N (default 0), and
-// each byte it sends starts at a random fraction of a clock (+seed=N).
+// Board frames are counted by a small parser: 0xA5 starts a frame, its
+// fourth byte is len, it ends 6 + len bytes after its start; other bytes
+// between frames are not counted.
+//
+// The idle output is checked against what the board does: once it has been
+// high, the board must not start sending a frame before the host has sent
+// a byte of its own (on SPI the idle bytes the host clocks while waiting
+// do not count), since the virtual board stops its clock while idle.
 `timescale 1ns / 1ps
 `default_nettype none
 
 module tb_link;
-    parameter CLK_HZ    = 24000000;
-    parameter BAUD      = 3000000;
-    parameter SLOT_BITS = 4;
+    parameter CLK_HZ       = 24000000;
+    parameter BAUD         = 3000000;
+    parameter LINK_SPI     = 0;
     parameter TIMEOUT_BITS = 16;
+    parameter SLOT_BITS    = 4;
+    parameter DELAY_BITS   = 2;
+    parameter SYN_WORDS    = 16;
+    parameter PROFILE_BITS = 2;
 
     localparam real CLK_NS = 1.0e9 / CLK_HZ;
     localparam real BIT_NS = 1.0e9 / BAUD;
 
-    reg clk = 1'b0;
-    reg rst = 1'b1;
-    reg rx  = 1'b1;  // host -> link
-    wire tx;         // link -> host
-    wire activity;
+    reg  clk = 1'b0;
+    reg  rst = 1'b1;
+    wire uart_rx, uart_tx, sck, cs_n, mosi, miso, activity, busy, idle;
 
     always #(CLK_NS / 2.0) clk = ~clk;
 
-    wire                 step_start, state_clear, in_valid, cfg_we, cfg_re;
-    wire [SLOT_BITS-1:0] in_index, out_index;
-    wire [3:0]           cfg_region;
-    wire [15:0]          cfg_addr;
-    wire [63:0]          cfg_wdata, cfg_rdata;
-    wire                 busy, step_done, out_valid, cfg_rvalid;
-
-    link_uart #(.SLOT_BITS(SLOT_BITS), .DELAY_BITS(2), .PROFILE_BITS(2), .SYN_WORDS(16),
-                .CLK_HZ(CLK_HZ), .BAUD(BAUD), .TIMEOUT_BITS(TIMEOUT_BITS),
-                .BUILD_HASH(64'h1ba844d2075e913c)) dut (
-        .clk(clk), .rst(rst), .uart_rx(rx), .uart_tx(tx), .activity(activity),
-        .step_start(step_start), .state_clear(state_clear),
-        .in_valid(in_valid), .in_index(in_index),
-        .cfg_we(cfg_we), .cfg_re(cfg_re), .cfg_region(cfg_region),
-        .cfg_addr(cfg_addr), .cfg_wdata(cfg_wdata),
-        .busy(busy), .step_done(step_done), .out_valid(out_valid),
-        .out_index(out_index), .cfg_rvalid(cfg_rvalid), .cfg_rdata(cfg_rdata)
+    snnc_system #(.SLOT_BITS(SLOT_BITS), .DELAY_BITS(DELAY_BITS), .SYN_WORDS(SYN_WORDS),
+                  .PROFILE_BITS(PROFILE_BITS), .USE_SPRAM(0),
+                  .CLK_HZ(CLK_HZ), .BAUD(BAUD), .LINK_SPI(LINK_SPI),
+                  .BUILD_HASH(64'h1ba844d2075e913c)) sys (
+        .clk(clk), .rst(rst),
+        .uart_rx(uart_rx), .uart_tx(uart_tx),
+        .spi_sck(sck), .spi_cs_n(cs_n), .spi_mosi(mosi), .spi_miso(miso),
+        .activity(activity), .busy(busy), .idle(idle)
     );
+    defparam sys.link.TIMEOUT_BITS = TIMEOUT_BITS;
 
-    snn_core #(.SLOT_BITS(SLOT_BITS), .DELAY_BITS(2), .SYN_WORDS(16),
-               .PROFILE_BITS(2), .USE_SPRAM(0)) core (
-        .clk(clk), .rst(rst), .busy(busy),
-        .step_start(step_start), .step_done(step_done), .state_clear(state_clear),
-        .in_valid(in_valid), .in_index(in_index),
-        .out_valid(out_valid), .out_index(out_index),
-        .cfg_we(cfg_we), .cfg_re(cfg_re), .cfg_region(cfg_region),
-        .cfg_addr(cfg_addr), .cfg_wdata(cfg_wdata),
-        .cfg_rvalid(cfg_rvalid), .cfg_rdata(cfg_rdata)
-    );
-
-    // ---- the host's receiver: decode the link's TX line at BAUD
-
-    real    host_bit;  // the host's bit time in ns
-    integer ppm, seed;
-    integer nrx = 0;
-    reg [7:0] rbyte;
-    integer k;
-
+    // +zero_mem: the core's memories start at 0, as block RAM does on the
+    // FPGA (Icarus starts them as X), so that a bench with a large core need
+    // not write every word over the link first.
+    integer zi;
     initial begin
-        #1;
-        forever begin
-            @(negedge tx);
-            #(host_bit * 1.5);
-            for (k = 0; k < 8; k = k + 1) begin
-                rbyte[k] = tx;
-                #(host_bit);
+        if ($test$plusargs("zero_mem")) begin
+            for (zi = 0; zi < (1 << PROFILE_BITS); zi = zi + 1)
+                sys.core.u_memories.m_profile.mem[zi] = 0;
+            for (zi = 0; zi < (1 << SLOT_BITS); zi = zi + 1) begin
+                sys.core.u_memories.m_slot_profile.mem[zi] = 0;
+                sys.core.u_memories.m_slot_state.mem[zi]   = 0;
+                sys.core.u_memories.m_state_uv.mem[zi]     = 0;
+                sys.core.u_memories.m_accum.mem[zi]        = 0;
+                sys.core.u_memories.m_history.mem[zi]      = 0;
             end
-            if (tx !== 1'b1) $display("X bad stop bit from the link at %0t", $time);
-            $display("B %02x", rbyte);
-            nrx = nrx + 1;
+            for (zi = 0; zi < (1 << (SLOT_BITS + DELAY_BITS)); zi = zi + 1)
+                sys.core.u_memories.g_bram.m_group_ptr.mem[zi] = 0;
+            for (zi = 0; zi < SYN_WORDS; zi = zi + 1)
+                sys.core.u_memories.g_bram.m_synapse.mem[zi] = 0;
         end
     end
 
+    host_uart #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) huart (.line_out(uart_rx), .line_in(uart_tx));
+    host_spi #(.CLK_HZ(CLK_HZ)) hspi (.sck(sck), .cs_n(cs_n), .mosi(mosi), .miso(miso));
+
     always @(activity) if (!rst) $display("A %0d", activity);
 
-    // ---- the host's transmitter
+    // ---- the board's bytes: printed and counted
 
-    task send(input [7:0] b, input good_stop);
-        integer j;
+    integer nframe = 0;  // bytes of board frames so far
+    integer foff = 0;    // offset of the next byte in the current frame; 0: between frames
+    integer fend = 0;    // the current frame's length
+    reg     idle_seen = 1'b0;  // idle since the host last sent a byte
+
+    task board_byte(input [7:0] b);
         begin
-            #(($random(seed) & 1023) * CLK_NS / 1024.0);
-            rx = 1'b0;
-            #(host_bit);
-            for (j = 0; j < 8; j = j + 1) begin
-                rx = b[j];
-                #(host_bit);
+            $display("B %02x", b);
+            if (foff == 0 && b == 8'hA5) begin
+                if (idle_seen) $display("X the board sent a frame at %0t after it was idle", $time);
+                foff = 1;
+                fend = 6;
+                nframe = nframe + 1;
+            end else if (foff != 0) begin
+                if (foff == 3) fend = 6 + b;
+                foff = foff + 1;
+                nframe = nframe + 1;
+                if (foff == fend) foff = 0;
             end
-            rx = good_stop;
-            #(host_bit);
-            if (!good_stop) begin
-                rx = 1'b1;
-                #(host_bit);
-            end
+        end
+    endtask
+
+    always @(huart.rx) if (LINK_SPI == 0) board_byte(huart.rx_byte);
+    always @(hspi.rx)  if (LINK_SPI != 0) board_byte(hspi.rx_byte);
+    always @(posedge clk) if (idle) idle_seen <= 1'b1;
+    // On the UART the board's first bit is its falling edge.
+    always @(negedge uart_tx) if (!rst && idle_seen && LINK_SPI == 0)
+        $display("X the board began a byte at %0t after it was idle", $time);
+
+    // A byte of the host's own: the board may answer it.
+    task host_byte(input [7:0] b, input good_stop);
+        begin
+            idle_seen = 1'b0;
+            if (LINK_SPI != 0) hspi.xfer(b);
+            else               huart.send(b, good_stop);
         end
     endtask
 
@@ -119,16 +133,13 @@ module tb_link;
     reg [8*256-1:0] path;
     integer fd, code, arg;
     reg [7:0] cmd;
-    real deadline;
+    real deadline, byte_ns;
 
     initial begin
         if (!$value$plusargs("script=%s", path)) begin
             $display("X no +script=PATH");
             $finish;
         end
-        if (!$value$plusargs("host_ppm=%d", ppm)) ppm = 0;
-        if (!$value$plusargs("seed=%d", seed)) seed = 1;
-        host_bit = BIT_NS * (1.0 + ppm / 1.0e6);
         fd = $fopen(path, "r");
         if (fd == 0) begin
             $display("X cannot open %0s", path);
@@ -137,6 +148,7 @@ module tb_link;
         repeat (4) @(posedge clk);
         rst = 1'b0;
         repeat (4) @(posedge clk);
+        byte_ns = (LINK_SPI != 0) ? 16.0 * hspi.half_ns : 10.0 * BIT_NS;
         forever begin
             code = $fscanf(fd, " %c", cmd);
             if (code != 1) begin
@@ -144,20 +156,34 @@ module tb_link;
                 $finish;
             end
             case (cmd)
-                "s": begin code = $fscanf(fd, "%h", arg); send(arg[7:0], 1'b1); end
-                "f": begin code = $fscanf(fd, "%h", arg); send(arg[7:0], 1'b0); end
-                "p": begin code = $fscanf(fd, "%d", arg); #(arg * 1000.0); end
+                "s": begin code = $fscanf(fd, "%h", arg); host_byte(arg[7:0], 1'b1); end
+                "f": begin code = $fscanf(fd, "%h", arg); host_byte(arg[7:0], 1'b0); end
+                "p": begin
+                    code = $fscanf(fd, "%d", arg);
+                    if (LINK_SPI != 0) hspi.deselect;
+                    #(arg * 1000.0);
+                end
                 "w": begin
                     code = $fscanf(fd, "%d", arg);
-                    deadline = $realtime + (arg - nrx + 1) * 10.0 * BIT_NS + 20.0e6;
-                    while (nrx < arg && $realtime < deadline) #(BIT_NS);
-                    if (nrx < arg) begin
-                        $display("X timeout waiting for byte %0d (have %0d) at %0t", arg, nrx, $time);
+                    deadline = $realtime + (arg - nframe + 1) * byte_ns + 20.0e6;
+                    while (nframe < arg && $realtime < deadline) begin
+                        if (LINK_SPI != 0) hspi.xfer(8'h00);
+                        else               #(BIT_NS);
+                    end
+                    if (nframe < arg) begin
+                        $display("X timeout waiting for byte %0d (have %0d) at %0t", arg, nframe, $time);
                         $finish;
                     end
                 end
                 "q": begin
-                    #(200.0 * BIT_NS);
+                    if (LINK_SPI != 0) begin
+                        repeat (64) hspi.xfer(8'h00);
+                        hspi.deselect;
+                    end else begin
+                        #(200.0 * BIT_NS);
+                    end
+                    repeat (4) @(posedge clk);
+                    if (!idle) $display("X not idle at the end");
                     $display("END");
                     $finish;
                 end

@@ -1,9 +1,10 @@
 // Package build makes the bitstream of a board: it writes the top level
-// (snnc_top.v: the PLL to the core clock, a power-on reset, host_bridge and
-// snn_core) and the pin constraints for a board profile, runs the open
-// iCE40 flow — yosys, nextpnr-ice40, icepack, icetime — each behind a small
-// function that logs to DIR/logs/<tool>.log and fails with the tool's
-// command line and the end of its log, and keeps the results in a cache.
+// (snnc_top.v: the PLL to the core clock, a power-on reset, snnc_system —
+// the link and snn_core — with its build hash, BuildHash) and the pin
+// constraints for a board profile, runs the open iCE40 flow — yosys,
+// nextpnr-ice40, icepack, icetime — each behind a small function that logs
+// to DIR/logs/<tool>.log and fails with the tool's command line and the end
+// of its log, and keeps the results in a cache.
 //
 // The bitstream depends on the board, its core parameters, the HDL and the
 // tools, never on a network: a network is a configuration image

@@ -16,16 +16,23 @@ import (
 // host are the ones built. It has no times, so the same input gives the
 // same manifest.
 type Manifest struct {
-	Snnc        string        `json:"snnc_version"`
-	Input       string        `json:"input"`
-	InputSHA256 string        `json:"input_sha256"`
-	Board       string        `json:"board"`
-	BoardSource string        `json:"board_source"`
-	Parameters  []string      `json:"core_parameters"`
-	CoreMHz     float64       `json:"core_mhz"`
-	Seed        int           `json:"seed"`
-	Tools       []ToolVersion `json:"tools"`
-	Files       []FileEntry   `json:"files"`
+	Snnc        string   `json:"snnc_version"`
+	Input       string   `json:"input"`
+	InputSHA256 string   `json:"input_sha256"`
+	Board       string   `json:"board"`
+	BoardSource string   `json:"board_source"`
+	Parameters  []string `json:"core_parameters"`
+	CoreMHz     float64  `json:"core_mhz"`
+	// BuildHash is identity's build_hash of the bitstream (BuildHash), 16
+	// hex digits, byte 0 first as on the wire.
+	BuildHash string `json:"build_hash"`
+	// Network is the copy of the input network in the output directory
+	// (its SHA-256 is InputSHA256), so that the directory alone says what
+	// to load and what to simulate.
+	Network string        `json:"network"`
+	Seed    int           `json:"seed"`
+	Tools   []ToolVersion `json:"tools"`
+	Files   []FileEntry   `json:"files"`
 }
 
 // FileEntry is one file written, by its path relative to the output

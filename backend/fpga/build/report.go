@@ -1,6 +1,7 @@
 package build
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,10 +27,13 @@ type Report struct {
 	CoreMHz     float64  `json:"core_mhz"`
 	// ClockMHz is the core clock the PLL makes (it can differ from CoreMHz
 	// by the PLL's step).
-	ClockMHz float64    `json:"core_clock_mhz"`
-	PLL      *PLLReport `json:"pll,omitempty"`
-	Capacity []Share    `json:"capacity"`
-	Cycles   Cycles     `json:"cycles_per_step"`
+	ClockMHz float64 `json:"core_clock_mhz"`
+	// BuildHash is identity's build_hash of the bitstream (BuildHash), 16
+	// hex digits, byte 0 first as on the wire.
+	BuildHash string     `json:"build_hash"`
+	PLL       *PLLReport `json:"pll,omitempty"`
+	Capacity  []Share    `json:"capacity"`
+	Cycles    Cycles     `json:"cycles_per_step"`
 	// Bitstream is nil when the flow did not run; Skipped says why.
 	Bitstream *FlowReport      `json:"bitstream"`
 	Skipped   string           `json:"bitstream_skipped,omitempty"`
@@ -67,14 +71,16 @@ type Cycles struct {
 	BusiestPerSec float64 `json:"busiest_steps_per_second"`
 }
 
-// NewReport starts the report of image im, compiled for board b from the
-// network whose compiler report is net; maxDelay is the network's longest
+// NewReport starts the report of image im, compiled for the board of src
+// (its clock and build hash) from the network whose compiler report is net; maxDelay is the network's longest
 // delay after delay legalisation. The caller adds the bitstream.
-func NewReport(b *fpga.Board, clock ClockPlan, im *fpga.Image, net *compiler.Report, maxDelay int) *Report {
+func NewReport(src *Sources, im *fpga.Image, net *compiler.Report, maxDelay int) *Report {
+	b, clock := src.Board, src.Clock
 	c := b.Core
 	r := &Report{
 		Source: net.Source, Board: b.Name, Description: b.Description, Device: b.Device.Name, Package: b.Package,
-		Parameters: c.Verilog(), CoreMHz: b.CoreMHz, ClockMHz: round3(clock.CoreHz / 1e6), Network: net,
+		Parameters: c.Verilog(), CoreMHz: b.CoreMHz, ClockMHz: round3(clock.CoreHz / 1e6),
+		BuildHash: hex.EncodeToString(src.BuildHash[:]), Network: net,
 	}
 	if clock.Primitive != "" {
 		p := clock.PLL
@@ -118,6 +124,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "snnc FPGA build of %s for board %s\n", r.Source, r.Board)
 	fmt.Fprintf(w, "%s; device %s, package %s\n\n", r.Description, r.Device, r.Package)
 	fmt.Fprintf(w, "core: %s\n", strings.Join(r.Parameters, " "))
+	fmt.Fprintf(w, "link: UART at %d baud, protocol version 1; build hash %s\n", Baud, r.BuildHash)
 	if p := r.PLL; p != nil {
 		fmt.Fprintf(w, "clock: %g MHz oscillator -> %s (DIVR %d, DIVF %d, DIVQ %d, FILTER_RANGE %d) -> %.3f MHz (%g MHz asked)\n\n",
 			p.InMHz, p.Primitive, p.DIVR, p.DIVF, p.DIVQ, p.FilterRange, p.OutMHz, r.CoreMHz)

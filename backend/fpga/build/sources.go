@@ -25,8 +25,11 @@ type File struct {
 type Sources struct {
 	Board *fpga.Board
 	Clock ClockPlan
+	// BuildHash is identity's build_hash of the bitstream (BuildHash with
+	// the UART link), the top level's BUILD_HASH.
+	BuildHash [8]byte
 	// Verilog lists the .v files in the order yosys reads them: the core,
-	// the host link, the top level.
+	// the link, snnc_system, the top level.
 	Verilog []File
 	PCF     File
 	Script  File
@@ -42,8 +45,12 @@ func Emit(b *fpga.Board) (*Sources, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sources{Board: b, Clock: clk, PCF: File{PCFFile, PCF(b)}}
-	for _, name := range append(append(append([]string{}, hdl.CoreFiles...), hdl.LinkFiles...), hdl.SystemFiles...) {
+	hash, err := BuildHash(b, "uart")
+	if err != nil {
+		return nil, err
+	}
+	s := &Sources{Board: b, Clock: clk, BuildHash: hash, PCF: File{PCFFile, PCF(b)}}
+	for _, name := range hdl.SystemSources() {
 		data, err := fs.ReadFile(hdl.FS, name)
 		if err != nil {
 			return nil, fmt.Errorf("hdl library: %w", err)

@@ -18,8 +18,8 @@ const (
 	ScriptFile = "synth.ys"
 )
 
-// Baud is the UART rate of host_bridge (docs/host-bridge.md): 8 core clocks
-// a bit at 24 MHz.
+// Baud is the UART rate of the link (docs/protocol.md): 8 core clocks a
+// bit at 24 MHz.
 const Baud = 3_000_000
 
 // porBits sizes the power-on reset counter: 2^8−1 cycles after the PLL
@@ -64,6 +64,7 @@ type topData struct {
 	CoreParams  []param
 	CoreHzRound int64
 	Baud        int
+	BuildHash   string // BUILD_HASH, a Verilog constant
 	PORBits     int
 	PORMSB      int
 	LEDMSB      int
@@ -75,10 +76,11 @@ type topData struct {
 type param struct{ Name, Value string }
 
 // Top writes snnc_top.v for board b: the PLL from the board's oscillator to
-// the core clock, a power-on reset, host_bridge on the board's UART pins,
-// snn_core with the board's parameters and the activity LED. It depends on
-// the board (pins, clock, capacity) only, never on a network: one bitstream
-// serves every network that fits.
+// the core clock, a power-on reset, snnc_system (the link over the UART on
+// the board's pins, snn_core with the board's parameters; its SPI pins tied
+// to their idle levels), its build hash (BuildHash, "uart") and the
+// activity LED. It depends on the board (pins, clock, capacity) only, never
+// on a network: one bitstream serves every network that fits.
 func Top(b *fpga.Board) ([]byte, error) {
 	clk, err := PlanClock(b)
 	if err != nil {
@@ -87,8 +89,12 @@ func Top(b *fpga.Board) ([]byte, error) {
 	if b.Pins.UARTRX == "" || b.Pins.UARTTX == "" {
 		return nil, fmt.Errorf("board %s: the host link needs UART pins (pins.uart_rx %q, pins.uart_tx %q)", b.Name, b.Pins.UARTRX, b.Pins.UARTTX)
 	}
+	hash, err := BuildHash(b, "uart")
+	if err != nil {
+		return nil, err
+	}
 	d := topData{Board: b, Clock: clk, CoreHzRound: int64(math.Round(clk.CoreHz)),
-		Baud: Baud, PORBits: porBits, LEDs: min(len(b.Pins.LEDs), 2)}
+		Baud: Baud, BuildHash: VerilogHash(hash), PORBits: porBits, LEDs: min(len(b.Pins.LEDs), 2)}
 	d.PORMSB, d.LEDMSB = porBits-1, d.LEDs-1
 	// An active-low LED is lit by a 0.
 	d.LEDActivity, d.LEDReady = "activity", "!rst"
@@ -132,12 +138,13 @@ var topTemplate = template.Must(template.New("top").Funcs(template.FuncMap{"bin"
 	`// snnc_top.v: the top level of snnc's bitstream for board {{.Board.Name}}
 // ({{.Board.Device.Name}}, package {{.Board.Package}}). Written by snnc compile --target fpga:
 // do not edit. It depends on the board and the core's capacity only, never
-// on a network; a network is loaded over the UART at start-up.
+// on a network; a network is loaded over the link at start-up.
 //
 //   clk_in (pin {{.Board.Clock.Pin}}, {{printf "%g" .Board.Clock.MHz}} MHz){{if .Clock.Primitive}} -> {{.Clock.Primitive}} -> clk ({{mhz .Clock.CoreHz}}){{else}} = clk{{end}}
 //   rst: power-on reset, high until {{if .Clock.Primitive}}the PLL has been locked for{{else}}after{{end}} 2^{{.PORBits}}-1 cycles
-//   snnc_system (hdl/snnc_system.v): host_bridge, the UART at {{.Baud}} baud, uart_rx pin {{.Board.Pins.UARTRX}} (host to FPGA),
-//     uart_tx pin {{.Board.Pins.UARTTX}}; snn_core: {{range $i, $p := .CoreParams}}{{if $i}}, {{end}}{{$p.Name}}={{$p.Value}}{{end}}
+//   snnc_system (hdl/snnc_system.v): the link (docs/protocol.md) over the UART at {{.Baud}} baud,
+//     uart_rx pin {{.Board.Pins.UARTRX}} (host to FPGA), uart_tx pin {{.Board.Pins.UARTTX}}; build hash {{.BuildHash}};
+//     snn_core: {{range $i, $p := .CoreParams}}{{if $i}}, {{end}}{{$p.Name}}={{$p.Value}}{{end}}
 {{- if .LEDs}}
 //   led[0] (pin {{index .Board.Pins.LEDs 0}}): toggles on every step{{end}}
 {{- if .LEDReady}}
@@ -203,17 +210,21 @@ module snnc_top (
         rst <= !(&por_count);
     end
 
-    // The UART link and the core (hdl/snnc_system.v).
+    // The link over the UART and the core (hdl/snnc_system.v); the SPI
+    // pins are not on this board's top: held at their idle levels.
     wire activity;
     snnc_system #(
 {{- range $i, $p := .CoreParams}}
         .{{$p.Name}}({{$p.Value}}),{{end}}
         .CLK_HZ({{.CoreHzRound}}),
-        .BAUD({{.Baud}})
+        .BAUD({{.Baud}}),
+        .LINK_SPI(0),
+        .BUILD_HASH({{.BuildHash}})
     ) system (
         .clk(clk), .rst(rst),
-        .uart_rx(uart_rx), .uart_tx(uart_tx), .activity(activity),
-        .busy()
+        .uart_rx(uart_rx), .uart_tx(uart_tx),
+        .spi_sck(1'b0), .spi_cs_n(1'b1), .spi_mosi(1'b0), .spi_miso(),
+        .activity(activity), .busy(), .idle()
     );
 {{- if .LEDs}}
 

@@ -67,9 +67,9 @@ func TestTopAndPCF(t *testing.T) {
 	}{
 		{ice, []string{"SB_PLL40_PAD #(", ".PACKAGEPIN(clk_in)", ".DIVR(4'b0000)", ".DIVF(7'b0111111)", ".DIVQ(3'b101)", ".FILTER_RANGE(3'b001)",
 			".CLK_HZ(24000000)", ".BAUD(3000000)", ".SLOT_BITS(10)", ".DELAY_BITS(4)", ".SYN_WORDS(16384)", ".PROFILE_BITS(8)", ".USE_SPRAM(1)",
-			"snnc_system #(", "assign led[0] = !activity;", "assign led[1] = rst;"},
+			"snnc_system #(", ".LINK_SPI(0)", ".BUILD_HASH(64'h", ".spi_cs_n(1'b1)", "assign led[0] = !activity;", "assign led[1] = rst;"},
 			[]string{"set_io clk_in 35\n", "set_io uart_rx 6\n", "set_io uart_tx 9\n", "set_io led[0] 11\n", "set_io led[1] 37\n"}},
-		{hx, []string{"SB_PLL40_CORE #(", ".REFERENCECLK(clk_in)", ".DIVF(7'b0111111)", ".DIVQ(3'b100)", ".CLK_HZ(48000000)", ".SLOT_BITS(8)", ".DELAY_BITS(3)", ".SYN_WORDS(1024)", ".USE_SPRAM(0)",
+		{hx, []string{"SB_PLL40_CORE #(", ".REFERENCECLK(clk_in)", ".DIVF(7'b0111111)", ".DIVQ(3'b100)", ".CLK_HZ(48000000)", ".SLOT_BITS(8)", ".DELAY_BITS(3)", ".SYN_WORDS(768)", ".USE_SPRAM(0)",
 			"assign led[0] = activity;", "assign led[1] = !rst;"},
 			[]string{"set_io clk_in J3\n", "set_io uart_rx B10\n", "set_io uart_tx B12\n", "set_io led[0] B5\n", "set_io led[1] B4\n"}},
 	}
@@ -94,6 +94,55 @@ func TestTopAndPCF(t *testing.T) {
 				t.Errorf("%s: pcf line %q is not plain set_io NAME PIN", tt.b.Name, line)
 			}
 		}
+	}
+}
+
+// The build hash depends on what the RTL is — the core parameters, the
+// core clock, the link — and not on the pins; the Verilog constant puts
+// byte 0 in bits [7:0], the top level passes it, and a link other than
+// uart and spi is refused.
+func TestBuildHash(t *testing.T) {
+	ice := loadBoard(t, "icebreaker")
+	hash := func(b *fpga.Board, link string) [8]byte {
+		t.Helper()
+		h, err := BuildHash(b, link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	uart := hash(ice, "uart")
+	if uart == ([8]byte{}) || uart != hash(loadBoard(t, "icebreaker"), "uart") {
+		t.Fatalf("hash %x is zero or not stable", uart)
+	}
+	b := *ice
+	b.Pins.UARTTX, b.Pins.LEDs = "10", nil
+	if hash(&b, "uart") != uart {
+		t.Error("the pins change the hash")
+	}
+	src := emit(t, ice)
+	if src.BuildHash != uart || !strings.Contains(string(src.Verilog[len(src.Verilog)-1].Data), ".BUILD_HASH("+VerilogHash(uart)+")") {
+		t.Errorf("Emit's hash %x, or the top level does not pass %s", src.BuildHash, VerilogHash(uart))
+	}
+	differs := func(what string, h [8]byte) {
+		t.Helper()
+		if h == uart {
+			t.Errorf("%s does not change the hash", what)
+		}
+	}
+	differs("the SPI link", hash(ice, "spi"))
+	differs("the other board", hash(loadBoard(t, "ice40-hx8k"), "uart"))
+	b = *ice
+	b.CoreMHz = 20
+	differs("the core clock", hash(&b, "uart"))
+	b = *ice
+	b.Core.SynWords = 8192
+	differs("SYN_WORDS", hash(&b, "uart"))
+	if _, err := BuildHash(ice, "usb"); err == nil || err.Error() != `link "usb" is not a link variant (allowed: uart, spi)` {
+		t.Errorf("link usb: %v", err)
+	}
+	if got := VerilogHash([8]byte{0x3c, 0x91, 0x5e, 0x07, 0xd2, 0x44, 0xa8, 0x1b}); got != "64'h1ba844d2075e913c" {
+		t.Errorf("VerilogHash: %s", got)
 	}
 }
 
