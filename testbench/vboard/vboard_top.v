@@ -1,31 +1,40 @@
 // vboard_top: the virtual board's top level. It is snnc_top.v (written by
 // backend/fpga/build) without the PLL and the LEDs: the same snnc_system
-// (hdl/snnc_system.v: host_bridge and snn_core), with the core clock coming straight
-// from the C++ harness (vboard.cpp), which clocks it at CLK_HZ in
-// simulated time and drives uart_rx / samples uart_tx at BAUD.
+// (hdl/snnc_system.v: the link of docs/protocol.md and snn_core), with the
+// core clock coming straight from the C++ harness (vboard.cpp), which
+// clocks it at CLK_HZ in simulated time and drives the link's pins: the
+// UART at BAUD (LINK_SPI = 0), or the SPI controller's SCLK, CS and MOSI
+// (LINK_SPI = 1). The pins of the other link are held idle by the harness.
+//
+// LINK_SPI and BUILD_HASH are the bitstream's (backend/fpga/build), so the
+// virtual board identifies exactly as the board does.
 //
 // rst is a power-on reset held for the first 15 clocks, as the FPGA's
 // flip-flops start at their initial values after configuration.
 //
-// idle tells the harness that nothing is under way: out of reset, the
-// core not busy, the bridge waiting for the first byte of a command, and
-// both UARTs quiet. While idle and no byte is in flight the harness stops
-// clocking, so an idle virtual board costs no CPU. It looks into the
-// bridge by hierarchical references, so that host_bridge.v is used as is.
+// idle is snnc_system's: nothing under way in the core or the link. While
+// idle and no byte is in flight the harness stops clocking, so an idle
+// virtual board costs no CPU.
 `default_nettype none
 
 module vboard_top #(
-    parameter SLOT_BITS    = 10,
-    parameter DELAY_BITS   = 4,
-    parameter SYN_WORDS    = 16384,
-    parameter PROFILE_BITS = 8,
-    parameter USE_SPRAM    = 1,
-    parameter CLK_HZ       = 24000000,
-    parameter BAUD         = 3000000
+    parameter SLOT_BITS         = 10,
+    parameter DELAY_BITS        = 4,
+    parameter SYN_WORDS         = 16384,
+    parameter PROFILE_BITS      = 8,
+    parameter USE_SPRAM         = 1,
+    parameter CLK_HZ            = 24000000,
+    parameter BAUD              = 3000000,
+    parameter LINK_SPI          = 0,
+    parameter [63:0] BUILD_HASH = 64'd0
 ) (
     input  wire clk,
     input  wire uart_rx,
     output wire uart_tx,
+    input  wire spi_sck,
+    input  wire spi_cs_n,
+    input  wire spi_mosi,
+    output wire spi_miso,
     output wire activity,
     output wire idle
 );
@@ -37,7 +46,7 @@ module vboard_top #(
         rst <= !(&por_count);
     end
 
-    wire busy;
+    wire busy, system_idle;
     snnc_system #(
         .SLOT_BITS(SLOT_BITS),
         .DELAY_BITS(DELAY_BITS),
@@ -45,16 +54,20 @@ module vboard_top #(
         .PROFILE_BITS(PROFILE_BITS),
         .USE_SPRAM(USE_SPRAM),
         .CLK_HZ(CLK_HZ),
-        .BAUD(BAUD)
+        .BAUD(BAUD),
+        .LINK_SPI(LINK_SPI),
+        .BUILD_HASH(BUILD_HASH)
     ) system (
         .clk(clk), .rst(rst),
-        .uart_rx(uart_rx), .uart_tx(uart_tx), .activity(activity),
-        .busy(busy)
+        .uart_rx(uart_rx), .uart_tx(uart_tx),
+        .spi_sck(spi_sck), .spi_cs_n(spi_cs_n), .spi_mosi(spi_mosi), .spi_miso(spi_miso),
+        .activity(activity), .busy(busy), .idle(system_idle)
     );
 
-    // S_RX = 0 in host_bridge; IDLE = 0 in uart_rx.
-    assign idle = !rst && !busy && (system.bridge.state == 4'd0) && (system.bridge.nbyte == 4'd0)
-                && !system.bridge.u_tx.busy && (system.bridge.u_rx.state == 2'd0);
+    assign idle = !rst && system_idle;
+
+    // busy is in idle already; it is the board's LED, unused here.
+    wire unused_ok = &{1'b0, busy};
 endmodule
 
 `default_nettype wire
