@@ -1,7 +1,7 @@
 // Command snnc takes a spiking neural network from a YAML description to a
-// simulation (and, with later targets, to hardware). This package is thin:
-// flags, progress and exit codes; the work is in compiler, backend and
-// spikes.
+// simulation and to an FPGA board. This package is thin:
+// flags, progress and exit codes; the work is in compiler, backend,
+// driver and spikes.
 package main
 
 import (
@@ -88,11 +88,15 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "snnc",
 		Short: "snnc compiles spiking neural networks to simulation and hardware",
 		Long: `snnc takes a spiking neural network from a YAML description (net.yaml) to a
-bit-accurate simulation of the Loihi-style integer LIF neuron, and later to
-FPGA hardware, with one integer model that every stage agrees on exactly.`,
+bit-accurate simulation of the Loihi-style integer LIF neuron and to an iCE40
+FPGA board (or its virtual board), with one integer model that every stage
+agrees on exactly.`,
 		Example: `  snnc check examples/hello/net.yaml
   snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv
-  snnc compile examples/hello/net.yaml -o build`,
+  snnc compile examples/hello/net.yaml -o build
+  snnc compile examples/hello/net.yaml --target fpga --board icebreaker --no-bitstream -o build/hello
+  snnc run build/hello --port vboard --steps 20 --input examples/hello/input.csv
+  snnc test build/hello`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -104,6 +108,7 @@ FPGA hardware, with one integer model that every stage agrees on exactly.`,
 	root.AddCommand(newFlashCommand())
 	root.AddCommand(newBoardsCommand())
 	root.AddCommand(newVboardCommand())
+	root.AddCommand(newRunCommand(), newTestCommand())
 	return root
 }
 

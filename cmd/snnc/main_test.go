@@ -178,8 +178,8 @@ func read(t *testing.T, path string) string {
 }
 
 // Every command answers --help with examples, and every example runs: each
-// line of each command's Example (what follows a | is left out) runs in a
-// temporary directory where examples/ is the repository's, and exits 0.
+// line of each command's Example (what follows a | is left out) runs, in order, in
+// one temporary directory per command where examples/ is the repository's, and exits 0.
 func TestHelpHasExamples(t *testing.T) {
 	examples, err := filepath.Abs("../../examples")
 	if err != nil {
@@ -194,6 +194,12 @@ func TestHelpHasExamples(t *testing.T) {
 		if status != 0 || !strings.Contains(stdout, "Examples:") {
 			t.Errorf("%s --help: status %d, output %q", c.CommandPath(), status, stdout)
 		}
+		// A command's examples run in order in one directory, so a line
+		// may use what an earlier one wrote (snnc run after snnc compile).
+		dir := t.TempDir()
+		if err := os.Symlink(examples, filepath.Join(dir, "examples")); err != nil {
+			t.Fatal(err)
+		}
 		ran := 0
 		for line := range strings.Lines(c.Example) {
 			line, _, _ = strings.Cut(line, "|")
@@ -204,10 +210,6 @@ func TestHelpHasExamples(t *testing.T) {
 			if args[0] != "snnc" || strings.ContainsAny(line, `"'\$*;&<>`) {
 				t.Errorf("%s: example %q is not a plain snnc command line", c.CommandPath(), line)
 				continue
-			}
-			dir := t.TempDir()
-			if err := os.Symlink(examples, filepath.Join(dir, "examples")); err != nil {
-				t.Fatal(err)
 			}
 			if status, _, stderr := snnc(t, dir, args[1:]...); status != 0 {
 				t.Errorf("%s: example %q: exit status %d: %s", c.CommandPath(), strings.TrimSpace(line), status, stderr)
