@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -248,11 +249,12 @@ func TestFaultyLink(t *testing.T) {
 	if testing.Short() {
 		seeds = 3
 	}
-	var ok, failed, faults int
+	var ok, failed, faults, crcEscapes int
 	for _, k := range kinds {
 		for _, n := range testNets(t) {
 			for seed := range uint64(seeds) {
 				var ft *faulty.Transport
+				var inner, outer *recorder
 				host, _ := board(t, func(h driver.Transport, b *emuboard.Board) driver.Transport {
 					cfg := faulty.Config{Seed: seed*1000 + n.seed, HostToBoard: k.h2b, BoardToHost: k.b2h, Delay: time.Millisecond}
 					if k.resetAfter {
@@ -260,8 +262,10 @@ func TestFaultyLink(t *testing.T) {
 						// The first during Load, the others during Run.
 						cfg.BoardToHost.ResetAfter = 500 + int64(seed%4)*1500
 					}
-					ft = faulty.New(h, cfg)
-					return ft
+					inner = &recorder{Transport: h}
+					ft = faulty.New(inner, cfg)
+					outer = &recorder{Transport: ft}
+					return outer
 				})
 				name := fmt.Sprintf("%s seed %d net %d", k.name, seed, n.seed)
 				s, err := driver.OpenSession(host, testOpt)
@@ -272,10 +276,19 @@ func TestFaultyLink(t *testing.T) {
 				if err == nil {
 					got, err = run(s, n, testSteps)
 				}
-				if i := firstDiff(got, n.want); i >= 0 {
-					t.Fatalf("%s: WRONG spikes at step %d: board %v, loihisim %v\nfaults:\n%s", name, i, got[i], n.want[i], ft.Report())
-				}
 				faults += len(ft.Log())
+				wrong := firstDiff(got, n.want)
+				if wrong >= 0 || err != nil && k.mustPass {
+					// Allowed only where a damaged frame passed its CRC.
+					if esc := escapes(inner, outer); len(esc) > 0 {
+						crcEscapes++
+						t.Logf("%s: CRC-16 escape (%s): wrong step %d, error %v", name, strings.Join(esc, "; "), wrong, err)
+						continue
+					}
+				}
+				if wrong >= 0 {
+					t.Fatalf("%s: WRONG spikes at step %d: board %v, loihisim %v\nfaults:\n%s", name, wrong, got[wrong], n.want[wrong], ft.Report())
+				}
 				switch {
 				case err == nil && len(got) != testSteps:
 					t.Fatalf("%s: no error but %d of %d steps delivered", name, len(got), testSteps)
@@ -295,7 +308,12 @@ func TestFaultyLink(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d runs with exactly the reference spikes, %d explicit errors, %d faults injected", ok, failed, faults)
+	t.Logf("%d runs with exactly the reference spikes, %d explicit errors, %d CRC-16 escapes, %d faults injected", ok, failed, crcEscapes, faults)
+	// A damaged frame passes CRC-16 once in 65,536: with some 10^4
+	// damaged frames here, an escape is possible but must stay rare.
+	if crcEscapes > 2 {
+		t.Errorf("%d runs failed through CRC-16 escapes (allowed: at most 2)", crcEscapes)
+	}
 	if !testing.Short() && ok+failed < 1000 {
 		t.Errorf("only %d faulty runs (allowed: at least 1000)", ok+failed)
 	}
@@ -343,5 +361,93 @@ func TestOpenAfterAbandonedRun(t *testing.T) {
 	}
 	if i := firstDiff(got, n.want); i >= 0 {
 		t.Fatalf("step %d: board %v, loihisim %v", i, got[i], n.want[i])
+	}
+}
+
+// recorder keeps the bytes written and read through a Transport. Below
+// the faulty transport it sees what the board got and sent; above it,
+// what the host sent and got.
+type recorder struct {
+	driver.Transport
+	mu          sync.Mutex
+	wrote, read []byte
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	r.wrote = append(r.wrote, p...)
+	r.mu.Unlock()
+	return r.Transport.Write(p)
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.Transport.Read(p)
+	r.mu.Lock()
+	r.read = append(r.read, p[:n]...)
+	r.mu.Unlock()
+	return n, err
+}
+
+// Flush keeps OpenSession's flush of the transport below.
+func (r *recorder) Flush() error {
+	if f, ok := r.Transport.(driver.Flusher); ok {
+		return f.Flush()
+	}
+	return nil
+}
+
+// escapes lists the frames that passed their CRC at the receiving end
+// although the sender never sent them: damaged frames CRC-16 let through.
+// inner records the board's side of the faults, outer the host's.
+func escapes(inner, outer *recorder) []string {
+	inner.mu.Lock()
+	defer inner.mu.Unlock()
+	outer.mu.Lock()
+	defer outer.mu.Unlock()
+	var out []string
+	for _, dir := range []struct {
+		name           string
+		sent, received []byte
+	}{{"to the board", outer.wrote, inner.wrote}, {"to the host", inner.read, outer.read}} {
+		var ds, dr wire.Decoder
+		sent := map[string]bool{}
+		for _, f := range ds.Feed(dir.sent) {
+			b, _ := wire.Encode(f)
+			sent[string(b)] = true
+		}
+		for _, f := range dr.Feed(dir.received) {
+			if b, _ := wire.Encode(f); !sent[string(b)] {
+				out = append(out, fmt.Sprintf("%s: %v frame %d that was never sent", dir.name, f.Body.Type(), f.Seq))
+			}
+		}
+	}
+	return out
+}
+
+// escapes finds a frame that arrived but was never sent, in both
+// directions, and nothing in a faithful copy.
+func TestEscapes(t *testing.T) {
+	enc := func(f wire.Frame) []byte {
+		b, err := wire.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a := enc(wire.Frame{Seq: 1, Body: &wire.Run{Steps: 3}})
+	b := enc(wire.Frame{Seq: 1, Body: &wire.Run{Steps: 4}})
+	ack := enc(wire.Frame{Seq: 0, Body: &wire.Ack{Link: wire.Link{Req: 1, Ack: 2, Free: 512}}})
+	inner := &recorder{wrote: slices.Concat(a, b), read: ack}
+	outer := &recorder{wrote: a, read: ack}
+	if got := escapes(inner, outer); len(got) != 1 || !strings.Contains(got[0], "to the board") {
+		t.Errorf("escapes = %q, want the run of 4 steps to the board", got)
+	}
+	outer.wrote = slices.Concat(a, b)
+	if got := escapes(inner, outer); len(got) != 0 {
+		t.Errorf("faithful link: escapes = %q", got)
+	}
+	inner.read, outer.read = ack, enc(wire.Frame{Seq: 0, Body: &wire.Ack{Link: wire.Link{Req: 1, Ack: 3, Free: 512}}})
+	if got := escapes(inner, outer); len(got) != 1 || !strings.Contains(got[0], "to the host") {
+		t.Errorf("escapes = %q, want the ack to the host", got)
 	}
 }
