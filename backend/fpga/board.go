@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,7 +31,10 @@ type Board struct {
 	// the device's PLL when it differs.
 	Clock   Clock
 	CoreMHz float64
-	Pins    BoardPins
+	// UARTBaud is the link's UART rate (uart_baud; DefaultUARTBaud, 3
+	// Mbaud, if the file does not say): a bitstream is built for one rate.
+	UARTBaud int
+	Pins     BoardPins
 	// USB lists "VID:PID" of the board's USB serial bridge, lower case,
 	// for finding its port; UARTInterface is the bridge's interface that
 	// carries the UART (1 on an FT2232H whose first interface programs
@@ -93,6 +97,7 @@ type boardFile struct {
 	Package           string   `yaml:"package"`
 	Clock             Clock    `yaml:"clock"`
 	CoreMHz           float64  `yaml:"core_mhz"`
+	UARTBaud          int      `yaml:"uart_baud"`
 	Pins              pinsFile `yaml:"pins"`
 	USB               []string `yaml:"usb"`
 	UARTInterface     int      `yaml:"uart_interface"`
@@ -198,7 +203,7 @@ func ParseBoard(file string, data []byte, readDevice func(string) (string, []byt
 		return nil, d.errorf(d.node("name"), "name: %q (allowed: lower-case letters, digits, '.', '_', '-', starting with a letter or digit)", f.Name)
 	}
 	b := &Board{Name: f.Name, Description: f.Description, Package: f.Package, Clock: f.Clock, CoreMHz: f.CoreMHz,
-		UARTInterface: f.UARTInterface, Source: file,
+		UARTInterface: f.UARTInterface, UARTBaud: f.UARTBaud, Source: file,
 		Core: CoreParams{SlotBits: f.Core.SlotBits, DelayBits: f.Core.DelayBits, SynWords: f.Core.SynWords, ProfileBits: f.Core.ProfileBits, UseSPRAM: f.Core.UseSPRAM},
 		Pins: BoardPins{UARTRX: f.Pins.UARTRX, UARTTX: f.Pins.UARTTX, LEDs: f.Pins.LEDs, LEDActiveLow: f.Pins.LEDActiveLow, Button: f.Pins.Button, ButtonActiveLow: f.Pins.ButtonActiveLow},
 	}
@@ -217,6 +222,9 @@ func ParseBoard(file string, data []byte, readDevice func(string) (string, []byt
 		return nil, d.errorf(d.node("package"), "package: %q is not a package of %s (allowed: %s)", f.Package, dev.Name, strings.Join(dev.Packages, ", "))
 	}
 	if err := checkClocks(d, b); err != nil {
+		return nil, err
+	}
+	if err := checkBaud(d, b); err != nil {
 		return nil, err
 	}
 	if err := checkPins(d, b); err != nil {
@@ -353,6 +361,29 @@ const (
 	pllOutMin, pllOutMax = 16, 275
 	clockMax             = 275
 )
+
+// DefaultUARTBaud is the link's UART rate when a board file gives none:
+// 3 Mbaud, what an FT2232H carries and 8 clocks a bit at 24 MHz.
+const DefaultUARTBaud = 3_000_000
+
+// checkBaud fills in and checks the UART rate: the link's UART takes
+// round(core clock / baud) clocks a bit, at least 4, and its rate must
+// be within 2 % of the one asked for (8N1 tolerates about 4 % in all).
+func checkBaud(d *yamlDoc, b *Board) error {
+	if !d.has("uart_baud") {
+		b.UARTBaud = DefaultUARTBaud
+		return nil
+	}
+	hz := b.CoreMHz * 1e6
+	if b.UARTBaud <= 0 || hz/float64(b.UARTBaud) < 3.5 {
+		return d.errorf(d.node("uart_baud"), "uart_baud: %d is out of range (allowed: 1..%d, a quarter of core_mhz %g)", b.UARTBaud, int(hz/4), b.CoreMHz)
+	}
+	div := math.Round(hz / float64(b.UARTBaud))
+	if e := hz/div/float64(b.UARTBaud) - 1; math.Abs(e) > 0.02 {
+		return d.errorf(d.node("uart_baud"), "uart_baud: %d is %.1f %% off at core_mhz %g (%g clocks a bit; allowed: within 2 %%, e.g. 115200 or 3000000)", b.UARTBaud, 100*e, b.CoreMHz, div)
+	}
+	return nil
+}
 
 func checkClocks(d *yamlDoc, b *Board) error {
 	if b.Clock.MHz <= 0 || b.Clock.MHz > clockMax {

@@ -24,7 +24,7 @@ func TestEmbeddedBoards(t *testing.T) {
 			Name: "icebreaker", Description: "iCEBreaker (iCE40UP5K-SG48, FT2232H USB bridge)",
 			Device: Device{Name: "ice40up5k", Family: "ice40", NextpnrFlag: "up5k", PLL: "SB_PLL40_PAD", Packages: []string{"sg48", "uwg30"},
 				LogicCells: 5280, BlockRAMs: 30, SPRAMs: 4, DSPs: 8, Source: "devices/ice40up5k.yaml"},
-			Package: "sg48", Clock: Clock{Pin: "35", MHz: 12}, CoreMHz: 24,
+			Package: "sg48", Clock: Clock{Pin: "35", MHz: 12}, CoreMHz: 24, UARTBaud: 3_000_000,
 			Pins:              BoardPins{UARTRX: "6", UARTTX: "9", LEDs: []string{"11", "37"}, LEDActiveLow: true, Button: "10", ButtonActiveLow: true},
 			USB:               []string{"0403:6010"},
 			UARTInterface:     1,
@@ -36,7 +36,7 @@ func TestEmbeddedBoards(t *testing.T) {
 			Name: "ice40-hx8k", Description: "iCE40-HX8K Breakout Board (iCE40HX8K-CT256, FT2232H USB bridge)",
 			Device: Device{Name: "ice40hx8k", Family: "ice40", NextpnrFlag: "hx8k", PLL: "SB_PLL40_CORE", Packages: []string{"bg121", "cb132", "cm121", "cm225", "ct256", "tq144"},
 				LogicCells: 7680, BlockRAMs: 32, Source: "devices/ice40hx8k.yaml"},
-			Package: "ct256", Clock: Clock{Pin: "J3", MHz: 12}, CoreMHz: 48,
+			Package: "ct256", Clock: Clock{Pin: "J3", MHz: 12}, CoreMHz: 48, UARTBaud: 3_000_000,
 			Pins:              BoardPins{UARTRX: "B10", UARTTX: "B12", LEDs: []string{"B5", "B4", "A2", "A1", "C5", "C4", "B3", "C3"}},
 			USB:               []string{"0403:6010"},
 			UARTInterface:     1,
@@ -186,8 +186,11 @@ func TestBoardFileErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Clock.Pin != "35" || b.Core != upCore || b.Device.Name != "ice40up5k" || b.Pins.ButtonActiveLow {
+	if b.Clock.Pin != "35" || b.Core != upCore || b.Device.Name != "ice40up5k" || b.Pins.ButtonActiveLow || b.UARTBaud != DefaultUARTBaud {
 		t.Errorf("good board: %+v", b)
+	}
+	if b, err := load(strings.Replace(goodBoard, "core_mhz: 24", "core_mhz: 24\nuart_baud: 115200", 1)); err != nil || b.UARTBaud != 115200 {
+		t.Errorf("uart_baud 115200: %v, %+v", err, b)
 	}
 	edit := func(old, new string) string {
 		if !strings.Contains(goodBoard, old) {
@@ -211,6 +214,9 @@ func TestBoardFileErrors(t *testing.T) {
 		{"pin twice", edit(`leds: ["11", "37"]`, `leds: ["11", "9"]`), "board.yaml:12:16: pins.leds[1]: pin 9 is already pins.uart_tx"},
 		{"usb", edit(`usb: ["0403:6010"]`, `usb: ["ftdi"]`), "board.yaml:15:7: usb[0]: \"ftdi\" (allowed: VID:PID"},
 		{"core clock", edit("core_mhz: 24", "core_mhz: 300"), "board.yaml:8:11: core_mhz: 300 is out of range"},
+		{"baud off", edit("core_mhz: 24", "core_mhz: 24\nuart_baud: 2500000"), "board.yaml:9:12: uart_baud: 2500000 is -4.0 % off at core_mhz 24 (10 clocks a bit; allowed: within 2 %"},
+		{"baud range", edit("core_mhz: 24", "core_mhz: 24\nuart_baud: 0"), "board.yaml:9:12: uart_baud: 0 is out of range (allowed: 1..6000000"},
+		{"baud text", edit("core_mhz: 24", "core_mhz: 24\nuart_baud: fast"), "board.yaml:9:12: uart_baud: \"fast\" is not a whole number"},
 		{"no pll", edit("core_mhz: 24", "core_mhz: 24\npll: none"), "board.yaml:8:11: core_mhz: 24 differs from clock.mhz 12, but the board has no PLL"},
 		{"spram", edit("slot_bits: 10", "slot_bits: 12"), "board.yaml:24:14: core.use_spram: the core needs 7 SPRAM blocks for 16384 synapse words and 65536 group pointers; ice40up5k has 4"},
 		{"block ram", edit("use_spram: true", "use_spram: false"), "board.yaml:19:1: core: block RAM: the core and the link need about 286 SB_RAM40_4K blocks (profile 4, slot_profile 2, slot_state 1, state_uv 12, accum 6, history 4, group_ptr 64, synapse 192, link receive buffer 1; an estimate of yosys's mapping); ice40up5k has 30 (block_rams) (allowed: use_spram: true, or fewer slots, delays, synapse words or profiles)"},

@@ -123,7 +123,7 @@ and input, byte for byte.`,
 func addPortFlags(cmd *cobra.Command, port *string, baud *int) {
 	f := cmd.Flags()
 	f.StringVarP(port, "port", "p", "", "the board's port: /dev/ttyUSB1, auto, spi:/dev/spidev0.0, vboard or vboard-spi")
-	f.IntVar(baud, "baud", driver.DefaultBaud, "UART rate of a serial port")
+	f.IntVar(baud, "baud", 0, "UART rate of a serial port (default: the rate DIR's bitstream was built for, uart_baud of its board file)")
 }
 
 // checkPortFlags rejects a missing port, and --baud where no UART rate
@@ -139,7 +139,7 @@ func checkPortFlags(cmd *cobra.Command, port string, baud int) error {
 	case baud <= 0:
 		return usagef("--baud %d is out of range (allowed: a positive UART rate, such as %d)", baud, driver.DefaultBaud)
 	case port == portVboard || port == portVboardSPI:
-		return usagef("--baud does not apply to --port %s (the virtual board's UART runs at the board's %d baud)", port, build.Baud)
+		return usagef("--baud does not apply to --port %s (the virtual board's UART runs at the rate of DIR's board file, uart_baud)", port)
 	case strings.HasPrefix(port, driver.SPIPrefix):
 		return usagef("--baud does not apply to an SPI port (%s)", port)
 	}
@@ -388,6 +388,9 @@ type byteCounts struct{ sent, received int64 }
 // connect opens port, identifies the board, checks that it runs DIR's
 // bitstream and loads DIR's configuration with read-back.
 func connect(ctx context.Context, bd *buildDir, port string, baud int, log io.Writer) (_ *boardLink, err error) {
+	if baud == 0 {
+		baud = bd.board.UARTBaud
+	}
 	l := &boardLink{port: port, label: port, bd: bd}
 	defer func() {
 		if err != nil {
@@ -700,6 +703,8 @@ func (l *boardLink) writeSummary(w io.Writer, st runStats, vst vboard.Stats) {
 		hz := float64(vst.Cycles) / max(vst.SimulatedSeconds, 1e-12)
 		fmt.Fprintf(w, "virtual board: %d cycles simulated, %.4f s of board time at %.0f MHz (load and run), in %.1f s\n",
 			vst.Cycles, vst.SimulatedSeconds, hz/1e6, vst.WallSeconds)
+		fmt.Fprintf(w, "on a real %s: snnc flash %s, then the same snnc run with --port /dev/ttyUSB1 (or --port auto; snnc boards lists the ports)\n",
+			l.bd.board.Name, l.bd.dir)
 	}
 }
 

@@ -487,8 +487,8 @@ func TestRunVirtualBoard(t *testing.T) {
 				if got := read(t, out); got != want {
 					t.Errorf("%s: run's output differs from simulate's:\n%s\nwant:\n%s", port, got, want)
 				}
-				if !strings.Contains(stderr, "virtual board: ") {
-					t.Errorf("%s: no virtual board counters in the summary:\n%s", port, stderr)
+				if !strings.Contains(stderr, "virtual board: ") || !strings.Contains(stderr, "on a real icebreaker: snnc flash ") {
+					t.Errorf("%s: no virtual board counters or real-board hint in the summary:\n%s", port, stderr)
 				}
 			}
 		})

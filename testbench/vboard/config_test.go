@@ -32,8 +32,8 @@ func TestBoardConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.Core != b.Core || cfg.ClockHz != 24000000 || cfg.Baud != build.Baud || cfg.Link != link || cfg.BuildHash != hash {
-			t.Errorf("%s: %+v; want the iCEBreaker's core, 24 MHz, %d baud, build hash %x", link, cfg, build.Baud, hash)
+		if cfg.Core != b.Core || cfg.ClockHz != 24000000 || cfg.Baud != 3000000 || cfg.Link != link || cfg.BuildHash != hash {
+			t.Errorf("%s: %+v; want the iCEBreaker's core, 24 MHz, %d baud, build hash %x", link, cfg, 3000000, hash)
 		}
 		if err := cfg.Check(); err != nil {
 			t.Errorf("%s: %v", link, err)

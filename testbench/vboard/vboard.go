@@ -146,7 +146,7 @@ func BoardConfig(b *fpga.Board, link string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{Core: b.Core, ClockHz: int64(math.Round(plan.CoreHz)), Baud: build.Baud, Link: link, BuildHash: hash}, nil
+	return Config{Core: b.Core, ClockHz: int64(math.Round(plan.CoreHz)), Baud: b.UARTBaud, Link: link, BuildHash: hash}, nil
 }
 
 // Binary is a compiled virtual board, ready to start.

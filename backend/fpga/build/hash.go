@@ -53,7 +53,7 @@ func BuildHash(b *fpga.Board, link string) ([8]byte, error) {
 	for _, p := range b.Core.Verilog() {
 		fmt.Fprintf(sum, "param %s\n", p)
 	}
-	fmt.Fprintf(sum, "param CLK_HZ=%d\nparam BAUD=%d\nparam LINK_SPI=%d\n", int64(math.Round(clk.CoreHz)), Baud, spi)
+	fmt.Fprintf(sum, "param CLK_HZ=%d\nparam BAUD=%d\nparam LINK_SPI=%d\n", int64(math.Round(clk.CoreHz)), b.UARTBaud, spi)
 	copy(h[:], sum.Sum(nil))
 	return h, nil
 }

@@ -25,6 +25,8 @@ type Report struct {
 	Package     string   `json:"package"`
 	Parameters  []string `json:"core_parameters"`
 	CoreMHz     float64  `json:"core_mhz"`
+	// UARTBaud is the link's UART rate the bitstream is built for.
+	UARTBaud int `json:"uart_baud"`
 	// ClockMHz is the core clock the PLL makes (it can differ from CoreMHz
 	// by the PLL's step).
 	ClockMHz float64 `json:"core_clock_mhz"`
@@ -79,7 +81,7 @@ func NewReport(src *Sources, im *fpga.Image, net *compiler.Report, maxDelay int)
 	c := b.Core
 	r := &Report{
 		Source: net.Source, Board: b.Name, Description: b.Description, Device: b.Device.Name, Package: b.Package,
-		Parameters: c.Verilog(), CoreMHz: b.CoreMHz, ClockMHz: round3(clock.CoreHz / 1e6),
+		Parameters: c.Verilog(), CoreMHz: b.CoreMHz, UARTBaud: b.UARTBaud, ClockMHz: round3(clock.CoreHz / 1e6),
 		BuildHash: hex.EncodeToString(src.BuildHash[:]), Network: net,
 	}
 	if clock.Primitive != "" {
@@ -124,7 +126,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "snnc FPGA build of %s for board %s\n", r.Source, r.Board)
 	fmt.Fprintf(w, "%s; device %s, package %s\n\n", r.Description, r.Device, r.Package)
 	fmt.Fprintf(w, "core: %s\n", strings.Join(r.Parameters, " "))
-	fmt.Fprintf(w, "link: UART at %d baud, protocol version 1; build hash %s\n", Baud, r.BuildHash)
+	fmt.Fprintf(w, "link: UART at %d baud, protocol version 1; build hash %s\n", r.UARTBaud, r.BuildHash)
 	if p := r.PLL; p != nil {
 		fmt.Fprintf(w, "clock: %g MHz oscillator -> %s (DIVR %d, DIVF %d, DIVQ %d, FILTER_RANGE %d) -> %.3f MHz (%g MHz asked)\n\n",
 			p.InMHz, p.Primitive, p.DIVR, p.DIVF, p.DIVQ, p.FilterRange, p.OutMHz, r.CoreMHz)

@@ -18,10 +18,6 @@ const (
 	ScriptFile = "synth.ys"
 )
 
-// Baud is the UART rate of the link (docs/protocol.md): 8 core clocks a
-// bit at 24 MHz.
-const Baud = 3_000_000
-
 // porBits sizes the power-on reset counter: 2^8−1 cycles after the PLL
 // locks are long enough for its output to settle and short beside the
 // UART's first byte (80 cycles at 3 Mbaud).
@@ -94,7 +90,7 @@ func Top(b *fpga.Board) ([]byte, error) {
 		return nil, err
 	}
 	d := topData{Board: b, Clock: clk, CoreHzRound: int64(math.Round(clk.CoreHz)),
-		Baud: Baud, BuildHash: VerilogHash(hash), PORBits: porBits, LEDs: min(len(b.Pins.LEDs), 2)}
+		Baud: b.UARTBaud, BuildHash: VerilogHash(hash), PORBits: porBits, LEDs: min(len(b.Pins.LEDs), 2)}
 	d.PORMSB, d.LEDMSB = porBits-1, d.LEDs-1
 	// An active-low LED is lit by a 0.
 	d.LEDActivity, d.LEDReady = "activity", "!rst"

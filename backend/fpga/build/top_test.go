@@ -138,6 +138,12 @@ func TestBuildHash(t *testing.T) {
 	b = *ice
 	b.Core.SynWords = 8192
 	differs("SYN_WORDS", hash(&b, "uart"))
+	b = *ice
+	b.UARTBaud = 115200
+	differs("the UART rate", hash(&b, "uart"))
+	if top := string(emit(t, &b).Verilog[len(src.Verilog)-1].Data); !strings.Contains(top, ".BAUD(115200)") {
+		t.Error("the top level does not pass the board's uart_baud")
+	}
 	if _, err := BuildHash(ice, "usb"); err == nil || err.Error() != `link "usb" is not a link variant (allowed: uart, spi)` {
 		t.Errorf("link usb: %v", err)
 	}
