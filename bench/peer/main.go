@@ -124,6 +124,13 @@ func run() int {
 	}
 	load, _ = os.ReadFile("/proc/loadavg")
 	fmt.Printf("# load average at end: %s", load)
+	// A side that was asked for and failed leaves the tables incomplete:
+	// say so in the exit status too (its error is on stderr).
+	for _, r := range rows {
+		if brian && !r.brian.ok {
+			return 1
+		}
+	}
 	return 0
 }
 
