@@ -1,7 +1,10 @@
 package loihisim
 
 import (
+	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/snnc/snnc/ir"
@@ -78,25 +81,96 @@ func benchmarkSimulate(b *testing.B, neurons, fanout, steps int) {
 			}
 		}
 	}
-	var st Stats
-	for range b.N {
-		b.StopTimer()
-		s, err := New(net, Options{})
-		if err != nil {
-			b.Fatal(err)
+	benchmarkThreads(b, net, in)
+}
+
+// benchmarkThreads runs the steps of in on one thread and on two; the time
+// covers the steps, not New.
+func benchmarkThreads(b *testing.B, net *ir.Network, in [][]int32) {
+	lif := 0
+	for _, p := range net.Populations {
+		if p.LIF != nil {
+			lif += p.Size
 		}
-		b.StartTimer()
-		for _, x := range in {
-			s.Step(x)
+	}
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			var st Stats
+			for range b.N {
+				b.StopTimer()
+				s, err := New(net, Options{Threads: threads})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				for _, x := range in {
+					s.Step(x)
+				}
+				b.StopTimer()
+				st = s.Stats()
+				s.Close()
+			}
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			var spikes int64
+			for k, n := range st.Spikes {
+				if net.Populations[k].LIF != nil {
+					spikes += n
+				}
+			}
+			b.ReportMetric(float64(st.SynapticEvents)/sec, "events/s")
+			b.ReportMetric(float64(st.SynapticEvents), "events")
+			b.ReportMetric(float64(spikes)/float64(lif)/float64(len(in)), "spikes/neuron/step")
+			b.ReportMetric(sec*1e9/float64(lif)/float64(len(in)), "ns/neuron-step")
+		})
+	}
+}
+
+// BenchmarkCUBA is bench/peer's CUBA workload built in Go: Brian2's CUBA
+// example as the integer model (80% excitatory, fan-out 80, delay 1,
+// dt = 0.1 ms), 10,000 steps, at 4,000 and 64,000 neurons. Neuron updates
+// dominate: about 0.5 synaptic events a neuron and step.
+func BenchmarkCUBA(b *testing.B) {
+	for _, n := range []int{4000, 64000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			benchmarkThreads(b, cubaNetwork(n), make([][]int32, 10_000))
+		})
+	}
+}
+
+// cubaNetwork is the network of bench/peer/workload.go (which documents
+// the parameters) with its own seeds.
+func cubaNetwork(n int) *ir.Network {
+	r := rand.New(rand.NewPCG(1, 6))
+	ne := n * 4 / 5
+	pop := func(name string, size int) ir.Population {
+		v := make(ir.Param, size)
+		for i := range v {
+			v[i] = int32(r.IntN(1000 << 6))
 		}
-		st = s.Stats()
+		return ir.Population{Name: name, Size: size, Model: ir.ModelLIF, LIF: &ir.LIFParams{
+			Du: ir.Param{81}, Dv: ir.Param{20}, Vth: ir.Param{1000}, BiasMant: ir.Param{352}, BiasExp: ir.Param{0},
+			Refractory: ir.Param{50}, U: ir.Param{0}, V: v,
+		}}
 	}
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	var spikes int64
-	for _, n := range st.Spikes[1:] {
-		spikes += n
+	net := &ir.Network{Source: "cuba", Populations: []ir.Population{pop("exc", ne), pop("inh", n-ne)}}
+	for from, w := range []struct{ weight, exp int }{{52, -6}, {-144, -4}} {
+		for to, fanout := range []int{64, 16} {
+			sources, targets := net.Populations[from].Size, net.Populations[to].Size
+			bld := ir.NewRowBuilder(sources, sources*fanout)
+			for src := range sources {
+				picked := map[int]bool{}
+				for len(picked) < fanout {
+					picked[r.IntN(targets)] = true
+				}
+				ts := slices.Sorted(maps.Keys(picked))
+				for _, t := range ts {
+					bld.Add(src, t, int16(w.weight), 1)
+				}
+			}
+			syn := bld.Finish()
+			net.Projections = append(net.Projections, ir.Projection{Name: "p", From: from, To: to, WeightExp: w.exp,
+				WeightBits: 8, SignMode: ir.DeriveSignMode(syn.Weight), Syn: syn})
+		}
 	}
-	b.ReportMetric(float64(st.SynapticEvents)/sec, "events/s")
-	b.ReportMetric(float64(st.SynapticEvents), "events")
-	b.ReportMetric(float64(spikes)/float64(neurons)/float64(steps), "spikes/neuron/step")
+	return net
 }

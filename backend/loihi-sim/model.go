@@ -3,9 +3,12 @@
 // compute it (docs/neuron-model.md). Every other stage of snnc — mapping,
 // the Verilog core, the board — is checked spike for spike against it.
 //
-// model.go holds the arithmetic, once: the neuron update, weight
-// preparation and synaptic scaling. sim.go drives it over a network with
-// event-driven synapses.
+// model.go holds the arithmetic, once: the neuron update (updateNeurons),
+// weight preparation and synaptic scaling. update_amd64.s is the neuron
+// update again, 8 neurons at a time with AVX2, for populations that share
+// one configuration; tests hold it equal to updateNeurons. sim.go drives
+// them over a network with event-driven synapses, on one goroutine or a
+// team of them (team.go).
 package loihisim
 
 import "github.com/snnc/snnc/ir"
@@ -17,6 +20,10 @@ const (
 	decayUnity = 1 << decayShift
 	vthShift   = 6
 	actShift   = 6
+
+	// v's range after an update (u's is 24 bits by wrapping).
+	stateLowest  = ir.StateMin + 1
+	stateHighest = ir.StateMax
 )
 
 // Neuron is the state of one LIF neuron.
@@ -50,29 +57,62 @@ func Configure(du, dv, vth, biasMant, biasExp, refractory int32) NeuronConfig {
 // the increments arriving this step accumulated modulo 2^24 (or 2^32: only
 // the low 24 bits matter). It reports whether the neuron spiked.
 func (c *NeuronConfig) Update(n *Neuron, in int32) bool {
-	n.U = wrap24(decay(n.U, c.DecayU) + in)
-	if n.Refractory > 0 {
-		n.Refractory--
-		n.V = 0
-		return false
-	}
-	v := decay(n.V, c.DecayV) + n.U + c.Bias
-	if v > c.Threshold {
-		n.V = 0
-		n.Refractory = c.Refractory
-		return true
-	}
-	n.V = min(max(v, ir.StateMin+1), ir.StateMax)
-	return false
+	cfg, u, v, r, acc := [1]NeuronConfig{*c}, [1]int32{n.U}, [1]int32{n.V}, [1]int32{n.Refractory}, [1]int32{in}
+	var buf [1]int32
+	spikes := updateNeurons(cfg[:], u[:], v[:], r[:], acc[:], 0, buf[:0])
+	*n = Neuron{U: u[0], V: v[0], Refractory: r[0]}
+	return len(spikes) > 0
 }
 
-// decay returns x·factor/4096 rounded toward zero; the product needs 64 bits.
+// updateNeurons advances the neurons of one run by a step: the model's
+// arithmetic, written once, as a loop over separate arrays of u, v,
+// refractory counts and inputs, which is the shape the simulator needs to
+// be fast. cfg is one configuration for every neuron (length 1) or one per
+// neuron. Each input is cleared once read. The indices of the neurons that
+// spike, plus base, are appended to spikes.
+//
+// v is clamped before the comparison with the threshold: the threshold
+// (at most (2^17-1)·64) lies below the clamp's upper bound, so whether a
+// neuron spikes does not change, and the clamp needs no branch.
+func updateNeurons(cfg []NeuronConfig, u, v, refractory, in []int32, base int32, spikes []int32) []int32 {
+	n := len(u)
+	v, refractory, in = v[:n], refractory[:n], in[:n]
+	perNeuron := 0 // index mask into cfg: 0 for a shared configuration
+	if len(cfg) > 1 {
+		cfg = cfg[:n]
+		perNeuron = -1
+	}
+	for i := range n {
+		c := &cfg[i&perNeuron]
+		x := wrap24(decay(u[i], c.DecayU) + in[i])
+		u[i], in[i] = x, 0
+		y := min(max(decay(v[i], c.DecayV)+x+c.Bias, stateLowest), stateHighest)
+		if r := refractory[i]; r > 0 {
+			refractory[i] = r - 1
+			y = 0
+		} else if y > c.Threshold {
+			refractory[i] = c.Refractory
+			y = 0
+			spikes = appendSpike(spikes, base+int32(i))
+		}
+		v[i] = y
+	}
+	return spikes
+}
+
+// appendSpike is append, kept out of updateNeurons's loop: inlined there,
+// the growing of the slice takes registers the loop needs.
+//
+//go:noinline
+func appendSpike(spikes []int32, i int32) []int32 { return append(spikes, i) }
+
+// decay returns x·factor/4096 rounded toward zero; the product needs 64
+// bits. A negative product is rounded up by adding 4095 before the
+// arithmetic shift, without a branch: the sign of u and v changes from
+// step to step, and a mispredicted branch costs more than the update.
 func decay(x, factor int32) int32 {
 	p := int64(x) * int64(factor)
-	if p < 0 {
-		return -int32(-p >> decayShift)
-	}
-	return int32(p >> decayShift)
+	return int32((p + (p>>63)&(decayUnity-1)) >> decayShift)
 }
 
 // wrap24 keeps the low 24 bits of x as a two's complement number.

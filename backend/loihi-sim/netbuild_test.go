@@ -35,5 +35,6 @@ func newSim(t testing.TB, net *ir.Network, opt Options) *Sim {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	return s
 }

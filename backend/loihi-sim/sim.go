@@ -1,8 +1,10 @@
 package loihisim
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
 	"unsafe"
 
@@ -12,35 +14,68 @@ import (
 // Sim simulates a network step by step, without any core limits.
 //
 // Synapses are event driven. A neuron's synapses are grouped by delay.
-// When it spikes at step t, its groups with short delays d are added at
-// once into the input accumulator of step t+d, one of a ring of R (R a
-// power of two, at most ringBudget bytes). Groups with longer delays are
-// deferred: a pending entry (the neuron and its next group) waits in a
-// calendar until step t+d, when the group is added into that step's
-// accumulator and the entry moves on to the next group. Long delays thus
-// cost one 8-byte entry per spike in flight: memory grows neither with the
-// longest delay times the number of neurons nor with the synaptic events in
-// flight. Short delays keep each spike's synapses in one sequential read.
+// When it spikes at step t, its groups with short delays d are added
+// into the input accumulator of step t+d, one of a ring of R (R a power of
+// two, at most ringBudget bytes). Groups with longer delays are deferred: a
+// pending entry (the neuron and its next group) waits in a calendar until
+// step t+d, when the group is added into that step's accumulator and the
+// entry moves on to the next group. Long delays thus cost one 8-byte entry
+// per spike in flight: memory grows neither with the longest delay times
+// the number of neurons nor with the synaptic events in flight. Short
+// delays keep each spike's synapses in one sequential read.
+//
+// The neurons' state is a struct of arrays (u, v, refractory counts), and
+// populations whose parameters are uniform share one configuration: the
+// update loop (updateNeurons) then streams 16 bytes a neuron. With
+// Options.Threads > 1 the neurons are cut into contiguous parts, one per
+// goroutine of a team. Each part updates its own neurons and adds every
+// spike's synapses that target its own neurons (a group's synapses are
+// sorted by target, so a part finds its share by binary search). No two
+// parts write the same accumulator, and additions modulo 2^32 commute, so
+// the results do not depend on the number of parts. A step is one phase
+// of the team: the short-delay delivery of the previous step's spikes,
+// then the update; the rest (counting, the calendar) is serial and small.
 type Sim struct {
 	net  *ir.Network
 	step int
 
-	neurons []Neuron
-	config  []NeuronConfig
-	lif     []span // global index ranges of LIF populations
-	isInput []bool
-	pop     []int32 // population of each neuron
+	// State by global neuron index; zero for input neurons.
+	u, v, refractory []int32
+	isInput          []bool
+	pop              []int32 // population of each neuron
 
 	out outgoing
 
-	ring     [][]int32 // ring[t & ringMask][neuron]: input arriving at step t, modulo 2^32
-	ringMask int
-	calendar []*chunk // calendar[t & calMask]: long-delay groups due at step t
-	calMask  int
-	free     *chunk // chunks not in use
+	ring      [][]int32 // ring[t & ringMask][neuron]: input arriving at step t, modulo 2^32
+	ringMask  int
+	ringDelay uint16   // the longest delay delivered straight into the ring
+	calendar  []*chunk // calendar[t & calMask]: long-delay groups due at step t
+	calMask   int
+	free      *chunk // chunks not in use
 
+	parts   []part
+	team    *team // nil with one part
+	phaseFn func(part int)
+	sent    []int32 // the previous step's spikes, inputs first, delivered in this step's phase
+	spikes  []int32
+	stats   Stats
+}
+
+// run is a range of LIF neurons updated by one call of updateNeurons: cfg
+// holds one configuration shared by all, or one per neuron.
+type run struct {
+	lo, hi int
+	cfg    []NeuronConfig
+}
+
+// part is one goroutine's share: the neurons lo..hi-1, as targets of
+// synapses and, where they are LIF neurons, to update.
+type part struct {
+	lo, hi int
+	runs   []run
 	spikes []int32
-	stats  Stats
+	masks  []uint8  // spiking lanes of the vector kernel, a byte per 8 neurons
+	_      [64]byte // parts are written at once by different goroutines
 }
 
 // pending is a spike waiting for the delivery of a group: the index of the
@@ -91,11 +126,16 @@ type Stats struct {
 type Options struct {
 	// RingBytes bounds the ring of input accumulators (default 64 MiB).
 	RingBytes int
+	// Threads is how many goroutines update neurons and deliver spikes
+	// (0 or 1: the caller's alone). Spikes, states and counts are the same
+	// for every value.
+	Threads int
 }
 
 const defaultRingBytes = 64 << 20
 
-// New prepares a simulation of net at step 0. net must be valid.
+// New prepares a simulation of net at step 0. net must be valid. A Sim
+// with Options.Threads > 1 runs goroutines until Close.
 func New(net *ir.Network, opt Options) (*Sim, error) {
 	if err := net.Validate(); err != nil {
 		return nil, fmt.Errorf("loihisim: invalid network: %w", err)
@@ -105,13 +145,15 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 		return nil, fmt.Errorf("loihisim: %d synapses; the simulator holds at most 2^32", net.Synapses())
 	}
 	s := &Sim{
-		net:     net,
-		neurons: make([]Neuron, n),
-		config:  make([]NeuronConfig, n),
-		isInput: make([]bool, n),
-		pop:     make([]int32, n),
+		net:        net,
+		u:          make([]int32, n),
+		v:          make([]int32, n),
+		refractory: make([]int32, n),
+		isInput:    make([]bool, n),
+		pop:        make([]int32, n),
 	}
 	s.stats.Spikes = make([]int64, len(net.Populations))
+	var runs []run
 	off := 0
 	for k, p := range net.Populations {
 		for i := range p.Size {
@@ -122,11 +164,9 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 				s.isInput[off+i] = true
 			}
 		} else {
-			s.lif = append(s.lif, span{off, off + p.Size})
-			lp := p.LIF
+			runs = append(runs, run{off, off + p.Size, configure(p.LIF, p.Size)})
 			for i := range p.Size {
-				s.config[off+i] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i))
-				s.neurons[off+i] = Neuron{U: lp.U.At(i), V: lp.V.At(i)}
+				s.u[off+i], s.v[off+i] = p.LIF.U.At(i), p.LIF.V.At(i)
 			}
 		}
 		off += p.Size
@@ -140,11 +180,102 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 		s.ring[i] = make([]int32, n)
 	}
 	s.ringMask = slots - 1
+	s.ringDelay = uint16(min(slots, 1<<16-1))
 	// The groups of one neuron have distinct delays, so an entry moves at
 	// most maxDelay steps ahead and never lands in the bucket being read.
 	s.calendar = make([]*chunk, ceilPow2(maxDelay+1))
 	s.calMask = len(s.calendar) - 1
+
+	s.parts = cutParts(runs, n, threads(opt.Threads, runs))
+	s.phaseFn = s.phase
+	if len(s.parts) > 1 {
+		s.team = newTeam(len(s.parts))
+	}
 	return s, nil
+}
+
+// minPartNeurons is the fewest LIF neurons worth a goroutine: below it
+// the handshake of a step costs more than the update saves. (A variable
+// so that tests can cut small networks into parts.)
+var minPartNeurons = 1024
+
+func threads(want int, runs []run) int {
+	lif := 0
+	for _, r := range runs {
+		lif += r.hi - r.lo
+	}
+	return max(1, min(want, runtime.GOMAXPROCS(0), lif/minPartNeurons))
+}
+
+// configure returns a population's configuration: one if every neuron has
+// the same parameters, else one per neuron.
+func configure(lp *ir.LIFParams, size int) []NeuronConfig {
+	uniform := true
+	for _, p := range []ir.Param{lp.Du, lp.Dv, lp.Vth, lp.BiasMant, lp.BiasExp, lp.Refractory} {
+		uniform = uniform && p.Uniform()
+	}
+	if uniform {
+		size = min(size, 1)
+	}
+	cfg := make([]NeuronConfig, size)
+	for i := range cfg {
+		cfg[i] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i))
+	}
+	return cfg
+}
+
+// cutParts cuts the n neurons into k contiguous parts holding about the
+// same number of LIF neurons.
+func cutParts(runs []run, n, k int) []part {
+	lif := 0
+	for _, r := range runs {
+		lif += r.hi - r.lo
+	}
+	parts := make([]part, k)
+	j, taken := 0, 0 // the next part, and the LIF neurons in parts before it
+	for _, r := range runs {
+		for lo := r.lo; lo < r.hi; {
+			quota := (j+1)*lif/k - taken // this part's share, rounded so the shares add up
+			hi := min(r.hi, lo+quota)
+			piece := r
+			piece.lo, piece.hi = lo, hi
+			if len(r.cfg) > 1 {
+				piece.cfg = r.cfg[lo-r.lo : hi-r.lo]
+			}
+			parts[j].runs = append(parts[j].runs, piece)
+			taken += hi - lo
+			lo = hi
+			if taken == (j+1)*lif/k && j < k-1 {
+				j++
+				parts[j].lo = hi
+			}
+		}
+	}
+	for j := range k - 1 {
+		parts[j].hi = parts[j+1].lo
+	}
+	parts[k-1].hi = n
+	for j := range parts {
+		longest := 0
+		for _, r := range parts[j].runs {
+			longest = max(longest, r.hi-r.lo)
+		}
+		parts[j].masks = make([]uint8, longest/8)
+	}
+	return parts
+}
+
+// Threads is the number of goroutines that run the steps: Options.Threads,
+// at most GOMAXPROCS and one per minPartNeurons LIF neurons.
+func (s *Sim) Threads() int { return len(s.parts) }
+
+// Close stops the goroutines of a Sim made with Options.Threads > 1. The
+// Sim must not be stepped after.
+func (s *Sim) Close() {
+	if s.team != nil {
+		s.team.close()
+		s.team = nil
+	}
 }
 
 func ceilPow2(x int) int { return 1 << bits.Len(uint(x-1)) }
@@ -203,6 +334,7 @@ func buildOutgoing(net *ir.Network) outgoing {
 				}
 			}
 			row, spare, count = sortByDelay(row, spare, count)
+			sortGroupsByTarget(row)
 			if len(row) > 0 {
 				row[len(row)-1].last = true
 			}
@@ -211,6 +343,24 @@ func buildOutgoing(net *ir.Network) outgoing {
 		}
 	}
 	return o
+}
+
+// sortGroupsByTarget sorts each group of a row sorted by delay by target,
+// so that a part of the neurons finds its share by binary search. One
+// projection's rows are sorted already; rows merged from several may not be.
+func sortGroupsByTarget(row []synapse) {
+	for i := 0; i < len(row); {
+		j := i + 1
+		for j < len(row) && row[j].delay == row[i].delay {
+			j++
+		}
+		g := row[i:j]
+		byTarget := func(a, b synapse) int { return cmp.Compare(a.target, b.target) }
+		if !slices.IsSortedFunc(g, byTarget) {
+			slices.SortFunc(g, byTarget)
+		}
+		i = j
+	}
 }
 
 // sortByDelay sorts a source's synapses by delay, keeping the order of
@@ -256,54 +406,112 @@ func sortByDelay(row, buf []synapse, count []int) (sorted, spare []synapse, coun
 // indices) that spike at this step. It returns the LIF neurons that spiked,
 // in increasing global index, valid until the next call.
 func (s *Sim) Step(inputs []int32) []int32 {
-	t := s.step
-	input := s.ring[t&s.ringMask]
-	s.deliverDeferred(t, input)
-
-	s.spikes = s.spikes[:0]
-	for _, r := range s.lif {
-		for i := r.lo; i < r.hi; i++ {
-			if s.config[i].Update(&s.neurons[i], input[i]) {
-				s.spikes = append(s.spikes, int32(i))
-			}
-		}
-	}
-	clear(input)
-
 	for _, src := range inputs {
 		if int(src) >= len(s.isInput) || !s.isInput[src] {
 			panic(fmt.Sprintf("loihisim: input spike for neuron %d, which is not an input neuron", src))
 		}
-		s.send(src, t)
 	}
-	for _, src := range s.spikes {
-		s.send(src, t)
+	t := s.step
+	s.deliverDeferred(t, s.ring[t&s.ringMask])
+	if s.team != nil {
+		s.team.run(s.phaseFn)
+	} else {
+		s.phase(0)
+	}
+
+	s.spikes = s.spikes[:0]
+	for i := range s.parts {
+		s.spikes = append(s.spikes, s.parts[i].spikes...)
+	}
+	s.sent = append(append(s.sent[:0], inputs...), s.spikes...)
+	for _, src := range s.sent {
+		s.count(src, t)
 	}
 	s.step++
 	s.stats.Steps++
 	return s.spikes
 }
 
-// send delivers a spike of neuron src at step t: the groups whose delays
-// the ring holds now, and the first longer group to the calendar.
-func (s *Sim) send(src int32, t int) {
-	s.stats.Spikes[s.pop[src]]++
-	o := &s.out
-	begin, end := o.rowStart[src], o.rowStart[src+1]
-	slots := uint16(min(len(s.ring), 1<<16-1))
-	syns := o.synapse[:end]
-	for i := begin; i < end; {
-		d := syns[i].delay
-		if d > slots {
-			s.schedule(t+int(d), pending(i))
-			break
+// phase is one part's share of a step: add the previous step's spikes
+// into its neurons' accumulators, then update its neurons.
+func (s *Sim) phase(k int) {
+	p := &s.parts[k]
+	t := s.step
+	if t > 0 {
+		s.deliver(p, t-1)
+	}
+	input := s.ring[t&s.ringMask]
+	p.spikes = p.spikes[:0]
+	for _, r := range p.runs {
+		u, v, refr, in := s.u[r.lo:r.hi], s.v[r.lo:r.hi], s.refractory[r.lo:r.hi], input[r.lo:r.hi]
+		done := 0
+		if len(r.cfg) == 1 {
+			done = updateBlocks(&r.cfg[0], u, v, refr, in, p.masks)
+			for b, m := range p.masks[:done/8] {
+				for ; m != 0; m &= m - 1 {
+					p.spikes = append(p.spikes, int32(r.lo+8*b+bits.TrailingZeros8(m)))
+				}
+			}
 		}
-		acc := s.ring[(t+int(d))&s.ringMask]
-		for ; i < end && syns[i].delay == d; i++ {
-			acc[syns[i].target] += syns[i].increment
+		p.spikes = updateNeurons(r.cfg, u[done:], v[done:], refr[done:], in[done:], int32(r.lo+done), p.spikes)
+	}
+}
+
+// deliver adds the groups of the spikes sent at step t whose delays the
+// ring holds, to the targets of part p.
+func (s *Sim) deliver(p *part, t int) {
+	o := &s.out
+	whole := len(s.parts) == 1
+	for _, src := range s.sent {
+		row := o.synapse[o.rowStart[src]:o.rowStart[src+1]]
+		for i := 0; i < len(row); {
+			d := row[i].delay
+			if d > s.ringDelay {
+				break
+			}
+			acc := s.ring[(t+int(d))&s.ringMask]
+			if whole {
+				for ; i < len(row) && row[i].delay == d; i++ {
+					acc[row[i].target] += row[i].increment
+				}
+				continue
+			}
+			a, b := lowerBound(row, d, int32(p.lo)), lowerBound(row, d, int32(p.hi))
+			for _, e := range row[a:b] {
+				acc[e.target] += e.increment
+			}
+			i = lowerBound(row, d+1, 0)
 		}
 	}
+}
+
+// lowerBound is the first synapse of row, sorted by delay and target, at
+// or after (d, target).
+func lowerBound(row []synapse, d uint16, target int32) int {
+	lo, hi := 0, len(row)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if e := row[m]; e.delay < d || e.delay == d && e.target < target {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// count counts a spike of neuron src at step t and hands its first group
+// too long for the ring to the calendar.
+func (s *Sim) count(src int32, t int) {
+	s.stats.Spikes[s.pop[src]]++
+	begin, end := s.out.rowStart[src], s.out.rowStart[src+1]
 	s.stats.SynapticEvents += end - begin
+	if begin == end || s.out.synapse[end-1].delay <= s.ringDelay {
+		return
+	}
+	row := s.out.synapse[begin:end]
+	i := lowerBound(row, s.ringDelay+1, 0)
+	s.schedule(t+int(row[i].delay), pending(begin+int64(i)))
 }
 
 func (s *Sim) schedule(step int, p pending) {
@@ -353,7 +561,9 @@ func (s *Sim) deliverDeferred(t int, input []int32) {
 
 // State returns neuron i's current, voltage and remaining refractory steps
 // (all zero for input neurons).
-func (s *Sim) State(i int) Neuron { return s.neurons[i] }
+func (s *Sim) State(i int) Neuron {
+	return Neuron{U: s.u[i], V: s.v[i], Refractory: s.refractory[i]}
+}
 
 // Stats returns the counters so far.
 func (s *Sim) Stats() Stats {

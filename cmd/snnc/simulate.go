@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"text/tabwriter"
 	"time"
@@ -27,6 +28,7 @@ type simulateFlags struct {
 	quiet   bool
 	target  targetFlags
 	traffic string
+	threads int
 }
 
 // stepper is a simulation the command drives: the reference simulator, or
@@ -58,10 +60,17 @@ With --target (or --target-file) the network is compiled for the target
 core by core with the target's limits enforced. The spikes are the same as
 without a target, step for step; the summary adds the spike messages,
 hops and link loads measured on the mesh; --traffic writes them per core
-and per link as JSON.`,
+and per link as JSON.
+
+--threads 2 updates the neurons and delivers the spikes on two goroutines
+(without a target); the results are the same as on one. It pays on a
+machine whose second core is idle, for networks of a few thousand LIF
+neurons or more (docs/benchmarks.md). Each thread takes at least 1024 LIF
+neurons: smaller networks use fewer threads than asked for.`,
 		Example: `  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv
   snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv --output out.csv --trace trace.csv
-  snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --target loihi1 -o out.csv`,
+  snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --target loihi1 -o out.csv
+  snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --threads 2 -o out.csv`,
 		Args: oneNetwork,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("steps") {
@@ -72,6 +81,12 @@ and per link as JSON.`,
 			}
 			if fl.traffic != "" && fl.target == (targetFlags{}) {
 				return usagef("--traffic needs a target (--target or --target-file)")
+			}
+			if fl.threads < 1 || fl.threads > maxThreads {
+				return usagef("--threads %d is out of range (allowed: 1..%d)", fl.threads, maxThreads)
+			}
+			if fl.threads > 1 && fl.target != (targetFlags{}) {
+				return usagef("--threads %d: the simulation mapped onto a target runs on one thread (allowed with --target: 1)", fl.threads)
 			}
 			return simulate(cmd, args[0], fl)
 		},
@@ -84,8 +99,13 @@ and per link as JSON.`,
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no summary on standard error")
 	fl.target.add(cmd)
 	f.StringVar(&fl.traffic, "traffic", "", "with a target: write the measured traffic here as JSON (per core and per link)")
+	f.IntVar(&fl.threads, "threads", 1, "goroutines that update neurons and deliver spikes, same results for any number (without a target)")
 	return cmd
 }
+
+// maxThreads bounds --threads: the simulator uses at most GOMAXPROCS of
+// them, and more parts than cores only wait for each other.
+var maxThreads = runtime.NumCPU()
 
 // maxSteps keeps step numbers within the int32 range of spike files and boards.
 const maxSteps = 1<<31 - 1
@@ -123,7 +143,12 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 		mapped, err = loihisim.NewMapped(res.Mapped, target)
 		sim = mapped
 	} else {
-		sim, err = loihisim.New(net, loihisim.Options{})
+		var s *loihisim.Sim
+		s, err = loihisim.New(net, loihisim.Options{Threads: fl.threads})
+		if err == nil {
+			defer s.Close()
+		}
+		sim = s
 	}
 	if err != nil {
 		return err
@@ -217,6 +242,9 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 		}
 	}
 	writeSummary(stderr, path, net, sim.Stats(), elapsed)
+	if s, ok := sim.(*loihisim.Sim); ok && fl.threads > 1 {
+		fmt.Fprintf(stderr, "threads: %d of the %d asked for (one per 1024 LIF neurons at most)\n", s.Threads(), fl.threads)
+	}
 	if mapped != nil {
 		writeTraffic(stderr, res.Report.Mapping, mapped.Traffic())
 	}
