@@ -3,7 +3,8 @@
 // compute it (docs/neuron-model.md). Every other stage of snnc — mapping,
 // the Verilog core, the board — is checked spike for spike against it.
 //
-// model.go holds the arithmetic, once: the neuron update (updateNeurons),
+// model.go holds the arithmetic, once: the neuron update (integrate and
+// fire, used by Update and updateNeurons),
 // weight preparation and synaptic scaling. update_amd64.s is the neuron
 // update again, 8 neurons at a time with AVX2, for populations that share
 // one configuration; tests hold it equal to updateNeurons. sim.go drives
@@ -57,23 +58,41 @@ func Configure(du, dv, vth, biasMant, biasExp, refractory int32) NeuronConfig {
 // the increments arriving this step accumulated modulo 2^24 (or 2^32: only
 // the low 24 bits matter). It reports whether the neuron spiked.
 func (c *NeuronConfig) Update(n *Neuron, in int32) bool {
-	cfg, u, v, r, acc := [1]NeuronConfig{*c}, [1]int32{n.U}, [1]int32{n.V}, [1]int32{n.Refractory}, [1]int32{in}
-	var buf [1]int32
-	spikes := updateNeurons(cfg[:], u[:], v[:], r[:], acc[:], 0, buf[:0])
-	*n = Neuron{U: u[0], V: v[0], Refractory: r[0]}
-	return len(spikes) > 0
+	var v int32
+	n.U, v = c.integrate(n.U, n.V, in)
+	var spiked bool
+	n.Refractory, n.V, spiked = c.fire(n.Refractory, v)
+	return spiked
 }
 
-// updateNeurons advances the neurons of one run by a step: the model's
-// arithmetic, written once, as a loop over separate arrays of u, v,
-// refractory counts and inputs, which is the shape the simulator needs to
-// be fast. cfg is one configuration for every neuron (length 1) or one per
-// neuron. Each input is cleared once read. The indices of the neurons that
-// spike, plus base, are appended to spikes.
+// integrate decays u and adds the input, then decays v and adds u and the
+// bias. It returns the new u and the candidate v, which fire settles.
 //
 // v is clamped before the comparison with the threshold: the threshold
 // (at most (2^17-1)·64) lies below the clamp's upper bound, so whether a
 // neuron spikes does not change, and the clamp needs no branch.
+func (c *NeuronConfig) integrate(u, v, in int32) (int32, int32) {
+	u = wrap24(decay(u, c.DecayU) + in)
+	return u, min(max(decay(v, c.DecayV)+u+c.Bias, stateLowest), stateHighest)
+}
+
+// fire applies the refractory period and the threshold to a candidate v:
+// it returns the new refractory count and v, and whether the neuron spiked.
+func (c *NeuronConfig) fire(refractory, v int32) (int32, int32, bool) {
+	switch {
+	case refractory > 0:
+		return refractory - 1, 0, false
+	case v > c.Threshold:
+		return c.Refractory, 0, true
+	}
+	return refractory, v, false
+}
+
+// updateNeurons is Update for the neurons of one run, in the shape the
+// simulator needs to be fast: separate arrays of u, v, refractory counts
+// and inputs. cfg is one configuration for every neuron (length 1) or one
+// per neuron. Each input is cleared once read. The indices of the neurons
+// that spike, plus base, are appended to spikes.
 func updateNeurons(cfg []NeuronConfig, u, v, refractory, in []int32, base int32, spikes []int32) []int32 {
 	n := len(u)
 	v, refractory, in = v[:n], refractory[:n], in[:n]
@@ -84,18 +103,12 @@ func updateNeurons(cfg []NeuronConfig, u, v, refractory, in []int32, base int32,
 	}
 	for i := range n {
 		c := &cfg[i&perNeuron]
-		x := wrap24(decay(u[i], c.DecayU) + in[i])
-		u[i], in[i] = x, 0
-		y := min(max(decay(v[i], c.DecayV)+x+c.Bias, stateLowest), stateHighest)
-		if r := refractory[i]; r > 0 {
-			refractory[i] = r - 1
-			y = 0
-		} else if y > c.Threshold {
-			refractory[i] = c.Refractory
-			y = 0
+		x, y := c.integrate(u[i], v[i], in[i])
+		r, y, spiked := c.fire(refractory[i], y)
+		u[i], v[i], refractory[i], in[i] = x, y, r, 0
+		if spiked {
 			spikes = appendSpike(spikes, base+int32(i))
 		}
-		v[i] = y
 	}
 	return spikes
 }
