@@ -30,7 +30,7 @@ import (
 // Options.Threads > 1 the neurons are cut into contiguous parts, one per
 // goroutine of a team. Each part updates its own neurons and adds every
 // spike's synapses that target its own neurons (a group's synapses are
-// sorted by target, so a part finds its share by binary search). No two
+// sorted by target, so a part's share is one run of it). No two
 // parts write the same accumulator, and additions modulo 2^32 commute, so
 // the results do not depend on the number of parts. A step is one phase
 // of the team: the short-delay delivery of the previous step's spikes,
@@ -189,7 +189,7 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 	s.parts = cutParts(runs, n, threads(opt.Threads, runs))
 	s.phaseFn = s.phase
 	if len(s.parts) > 1 {
-		s.team = newTeam(len(s.parts))
+		s.team = newTeam(len(s.parts), len(s.parts))
 	}
 	return s, nil
 }
@@ -346,7 +346,7 @@ func buildOutgoing(net *ir.Network) outgoing {
 }
 
 // sortGroupsByTarget sorts each group of a row sorted by delay by target,
-// so that a part of the neurons finds its share by binary search. One
+// so that a part of the neurons finds its share as one run. One
 // projection's rows are sorted already; rows merged from several may not be.
 func sortGroupsByTarget(row []synapse) {
 	for i := 0; i < len(row); {
@@ -458,10 +458,14 @@ func (s *Sim) phase(k int) {
 }
 
 // deliver adds the groups of the spikes sent at step t whose delays the
-// ring holds, to the targets of part p.
+// ring holds, to the targets of part p. With several parts, each reads the
+// whole group but adds only its own targets: a group is sorted by target,
+// so that is one run in the middle, found in the same pass (groups are
+// short, and a binary search's unpredictable branches cost more).
 func (s *Sim) deliver(p *part, t int) {
 	o := &s.out
 	whole := len(s.parts) == 1
+	lo, hi := int32(p.lo), int32(p.hi)
 	for _, src := range s.sent {
 		row := o.synapse[o.rowStart[src]:o.rowStart[src+1]]
 		for i := 0; i < len(row); {
@@ -476,11 +480,15 @@ func (s *Sim) deliver(p *part, t int) {
 				}
 				continue
 			}
-			a, b := lowerBound(row, d, int32(p.lo)), lowerBound(row, d, int32(p.hi))
-			for _, e := range row[a:b] {
-				acc[e.target] += e.increment
+			for i < len(row) && row[i].delay == d && row[i].target < lo {
+				i++
 			}
-			i = lowerBound(row, d+1, 0)
+			for ; i < len(row) && row[i].delay == d && row[i].target < hi; i++ {
+				acc[row[i].target] += row[i].increment
+			}
+			for i < len(row) && row[i].delay == d {
+				i++
+			}
 		}
 	}
 }

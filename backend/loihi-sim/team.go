@@ -5,22 +5,27 @@ import (
 	"sync/atomic"
 )
 
-// team runs one phase of work on n members at once: the caller is member
-// 0, members 1..n-1 are goroutines. A step of a small network takes a few
-// microseconds, less than waking a sleeping goroutine through the
-// scheduler, so members wait for the next phase spinning on an atomic
-// counter, and park only after spinning for about spinLimit loads (tens of
-// microseconds) without work, e.g. while the caller reads its input.
+// team runs the parts of one phase of work at once: the caller and
+// goroutines, its members, each take the next part not yet taken until
+// none is left. A step of a small network takes a few microseconds, less
+// than waking a sleeping goroutine through the scheduler, so members wait
+// for the next phase spinning on an atomic counter, and park only after
+// about spinLimit loads (tens of microseconds) without work, e.g. while
+// the caller writes its output. Parts are taken, not assigned: when the
+// machine is busy and a member's thread is not running, the caller does
+// that member's parts itself instead of waiting for it.
 type team struct {
-	phase   atomic.Uint64
-	work    func(member int) // set for the length of a phase only
-	members []*member
+	parts    int
+	phase    atomic.Uint64
+	next     atomic.Int64   // the next part to take in this phase
+	finished atomic.Int64   // parts done in this phase
+	work     func(part int) // set for the length of a phase only
+	members  []*member
 }
 
-// member is one goroutine's side of the handshake, padded so that members
-// finishing at the same time do not share a cache line.
+// member is a goroutine's side of the handshake, padded so that members
+// do not share a cache line.
 type member struct {
-	done     atomic.Uint64 // the last phase this member finished
 	sleeping atomic.Bool
 	wake     chan struct{} // buffered: a token asks a parked member to look at the phase
 	stop     atomic.Bool
@@ -29,35 +34,50 @@ type member struct {
 
 const spinLimit = 1 << 14
 
-func newTeam(n int) *team {
-	t := &team{members: make([]*member, n)}
-	for k := 1; k < n; k++ {
+// newTeam makes a team of the caller and goroutines-1 goroutines for work
+// in parts parts.
+func newTeam(parts, goroutines int) *team {
+	t := &team{parts: parts, members: make([]*member, goroutines-1)}
+	for k := range t.members {
 		m := &member{wake: make(chan struct{}, 1)}
 		t.members[k] = m
-		go t.serve(k, m)
+		go t.serve(m)
 	}
 	return t
 }
 
-// run calls work(k) for every member k and returns when all have returned.
-func (t *team) run(work func(member int)) {
+// run calls work(k) once for every part k and returns when all have
+// returned.
+func (t *team) run(work func(part int)) {
 	t.work = work
-	p := t.phase.Add(1)
+	t.finished.Store(0)
+	t.next.Store(0)
+	t.phase.Add(1)
 	t.wakeSleepers()
-	work(0)
-	for _, m := range t.members[1:] {
-		for i := 0; m.done.Load() != p; i++ {
-			if i%spinLimit == spinLimit-1 {
-				runtime.Gosched()
-			}
+	t.takeParts()
+	for i := 0; t.finished.Load() != int64(t.parts); i++ {
+		if i%spinLimit == spinLimit-1 {
+			runtime.Gosched()
 		}
 	}
 	t.work = nil // an idle team holds no reference to what it worked on
 }
 
+// takeParts runs parts of the current phase until none is left.
+func (t *team) takeParts() {
+	for {
+		k := t.next.Add(1) - 1
+		if k >= int64(t.parts) {
+			return
+		}
+		t.work(int(k))
+		t.finished.Add(1)
+	}
+}
+
 // close ends the goroutines once they have finished the current phase.
 func (t *team) close() {
-	for _, m := range t.members[1:] {
+	for _, m := range t.members {
 		m.stop.Store(true)
 	}
 	t.phase.Add(1)
@@ -68,7 +88,7 @@ func (t *team) close() {
 // token is only a hint to look at the phase again: a member may find one
 // left from an earlier phase, so the send never waits.
 func (t *team) wakeSleepers() {
-	for _, m := range t.members[1:] {
+	for _, m := range t.members {
 		if m.sleeping.CompareAndSwap(true, false) {
 			select {
 			case m.wake <- struct{}{}:
@@ -78,16 +98,14 @@ func (t *team) wakeSleepers() {
 	}
 }
 
-func (t *team) serve(k int, m *member) {
+func (t *team) serve(m *member) {
 	var seen uint64 // phases count from 0, the team's creation
 	for {
-		p := t.await(m, seen)
+		seen = t.await(m, seen)
 		if m.stop.Load() {
 			return
 		}
-		t.work(k)
-		m.done.Store(p)
-		seen = p
+		t.takeParts()
 	}
 }
 
