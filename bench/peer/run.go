@@ -28,13 +28,16 @@ type side struct {
 	spikes    int64   // LIF spikes
 	inSpikes  int64   // Poisson input spikes (ffdelay)
 	allocStep float64 // snnc: heap allocations per step
+	threads   int     // snnc: loihisim.Options.Threads; Brian2: 1
 }
 
 type row struct {
-	w           workload
-	steps       int
-	synapses    int64
-	snnc, brian side
+	w          workload
+	steps      int
+	synapses   int64
+	snnc       []side // one per thread count, in -threads order
+	brian      side
+	threadsErr error // the snnc runs' spikes differ (compareThreads)
 }
 
 func exec1(name string, args ...string) error {
@@ -111,7 +114,7 @@ func lastLines(s string, n int) string {
 	return strings.Join(l[max(0, len(l)-n):], " | ")
 }
 
-func runWorkload(w workload, steps int, dir, python string, brian bool, cpuprof string) (row, error) {
+func runWorkload(w workload, steps int, threads []int, dir, python string, brian bool, cpuprof string) (row, error) {
 	r := row{w: w, steps: steps}
 	wdir := filepath.Join(dir, w.name)
 	netPath, err := writeNet(w, wdir)
@@ -133,28 +136,36 @@ func runWorkload(w workload, steps int, dir, python string, brian bool, cpuprof 
 	if err != nil {
 		return r, err
 	}
-	args := []string{"-child", netPath, "-child-inputs", strconv.Itoa(w.inputs), "-steps", strconv.Itoa(steps)}
-	if cpuprof != "" {
-		args = append(args, "-child-profile", cpuprof+"-"+w.name+".pprof")
-	}
-	out, wall, err := runChild(exec.Command(self, args...))
-	if err != nil {
-		return r, err
-	}
-	var res snncResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		return r, fmt.Errorf("snnc child output: %v", err)
-	}
-	var lif, in int64
-	for k, p := range net.Populations {
-		if p.LIF != nil {
-			lif += res.Spikes[k]
-		} else {
-			in += res.Spikes[k]
+	var runs []threadRun
+	for _, th := range threads {
+		args := []string{"-child", netPath, "-child-inputs", strconv.Itoa(w.inputs), "-steps", strconv.Itoa(steps), "-child-threads", strconv.Itoa(th)}
+		if cpuprof != "" {
+			args = append(args, "-child-profile", fmt.Sprintf("%s-%s-%dt.pprof", cpuprof, w.name, th))
 		}
+		out, wall, err := runChild(exec.Command(self, args...))
+		if err != nil {
+			return r, err
+		}
+		var res snncResult
+		if err := json.Unmarshal(out, &res); err != nil {
+			return r, fmt.Errorf("snnc child output: %v", err)
+		}
+		if len(res.Spikes) != len(net.Populations) || res.Threads != th {
+			return r, fmt.Errorf("snnc child reported %d populations and %d threads (want %d, %d)", len(res.Spikes), res.Threads, len(net.Populations), th)
+		}
+		var lif, in int64
+		for k, p := range net.Populations {
+			if p.LIF != nil {
+				lif += res.Spikes[k]
+			} else {
+				in += res.Spikes[k]
+			}
+		}
+		r.snnc = append(r.snnc, side{ok: true, buildS: res.ParseS + res.BuildS, simS: res.SimS, wallS: wall, maxRSS: res.PeakBytes,
+			events: float64(res.SynapticEvents), spikes: lif, inSpikes: in, allocStep: res.AllocsPerStep, threads: th})
+		runs = append(runs, threadRun{threads: th, hash: res.SpikeHash, spikes: res.Spikes, events: res.SynapticEvents, steps: res.Steps})
 	}
-	r.snnc = side{ok: true, buildS: res.ParseS + res.BuildS, simS: res.SimS, wallS: wall, maxRSS: res.PeakBytes,
-		events: float64(res.SynapticEvents), spikes: lif, inSpikes: in, allocStep: res.AllocsPerStep}
+	r.threadsErr = compareThreads(runs)
 
 	if !brian {
 		r.brian.note = "Brian2 not run"
@@ -242,6 +253,7 @@ func runBrian(w workload, steps int, wdir, python, netPath string) (side, error)
 		}
 	}
 	s.events = float64(s.spikes)*meanOut + float64(s.inSpikes)*meanIn
+	s.threads = 1
 	s.ok = true
 	return s, nil
 }
@@ -253,13 +265,17 @@ func lastLine(b []byte) []byte {
 
 // brianScript finds bench/peer/brian/cuba.py from the working directory
 // (the module root or bench/peer).
-func brianScript() (string, error) {
-	for _, p := range []string{"bench/peer/brian/cuba.py", "brian/cuba.py"} {
+func brianScript() (string, error) { return benchFile("peer/brian/cuba.py") }
+
+// benchFile finds bench/REL from the working directory (the module root or
+// bench/peer).
+func benchFile(rel string) (string, error) {
+	for _, p := range []string{filepath.Join("bench", rel), filepath.Join("..", rel)} {
 		if _, err := os.Stat(p); err == nil {
 			return filepath.Abs(p)
 		}
 	}
-	return "", fmt.Errorf("bench/peer/brian/cuba.py not found: run from the module root")
+	return "", fmt.Errorf("bench/%s not found: run from the module root", rel)
 }
 
 // sumInt32 adds the int32s of the one file in dir whose name starts with prefix.

@@ -41,6 +41,9 @@ a = ap.parse_args()
 
 set_device("cpp_standalone", build_on_run=False)
 prefs.devices.cpp_standalone.openmp_threads = 0
+# Brian2 runs make -j (unbounded) by default: dozens of g++ at once on a
+# machine others share. One job per processor.
+prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
 defaultclock.dt = 0.1 * ms
 seed(1)
 
