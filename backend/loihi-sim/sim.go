@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/snnc/snnc/ir"
@@ -311,24 +312,68 @@ func EstimateBytes(net *ir.Network, opt Options) int64 {
 	return n*(perNeuron+ring) + net.Synapses()*int64(unsafe.Sizeof(synapse{}))
 }
 
+// buildOutgoing merges every projection's synapses into rows by source,
+// each sorted by delay, then target. The rows are independent: sources
+// are cut into ranges of about the same number of synapses, built on up
+// to GOMAXPROCS goroutines straight into their place (10^8 synapses take
+// seconds on one core).
 func buildOutgoing(net *ir.Network) outgoing {
 	n := net.Neurons()
-	o := outgoing{
-		rowStart: make([]int64, n+1),
-		synapse:  make([]synapse, 0, net.Synapses()),
-	}
-	var row, spare []synapse
-	var count []int
+	o := outgoing{rowStart: make([]int64, n+1)}
 	offs := net.Offsets()
 	outgoing := net.Outgoing()
 	for k, p := range net.Populations {
-		projs := outgoing[k]
 		for src := range p.Size {
-			row = row[:0]
-			for _, pr := range projs {
-				toOff := int32(offs[pr.To])
+			var l int64
+			for _, pr := range outgoing[k] {
 				lo, hi := pr.Syn.Row(src)
-				for i := lo; i < hi; i++ {
+				l += int64(hi - lo)
+			}
+			o.rowStart[offs[k]+src+1] = l
+		}
+	}
+	for g := range n {
+		o.rowStart[g+1] += o.rowStart[g]
+	}
+	total := o.rowStart[n]
+	o.synapse = make([]synapse, total)
+
+	workers := max(1, min(runtime.GOMAXPROCS(0), int(total/minBuildSynapses)))
+	var wg sync.WaitGroup
+	begin := 0
+	for w := range workers {
+		// The first source whose row starts at or after this worker's share.
+		end := n
+		if w < workers-1 {
+			share := total * int64(w+1) / int64(workers)
+			end, _ = slices.BinarySearch(o.rowStart[:n], share)
+		}
+		from := begin
+		wg.Go(func() { o.fillRows(net, offs, outgoing, from, end) })
+		begin = end
+	}
+	wg.Wait()
+	return o
+}
+
+// minBuildSynapses is the fewest synapses worth a goroutine of
+// buildOutgoing (a variable so that tests can build small networks with
+// several).
+var minBuildSynapses int64 = 1 << 20
+
+// fillRows builds the rows of the global sources begin..end-1.
+func (o *outgoing) fillRows(net *ir.Network, offs []int, outgoing [][]*ir.Projection, begin, end int) {
+	var row, spare []synapse
+	var count []int
+	for k, p := range net.Populations {
+		lo, hi := max(begin, offs[k]), min(end, offs[k]+p.Size)
+		for g := lo; g < hi; g++ {
+			src := g - offs[k]
+			row = row[:0]
+			for _, pr := range outgoing[k] {
+				toOff := int32(offs[pr.To])
+				a, b := pr.Syn.Row(src)
+				for i := a; i < b; i++ {
 					w := PrepareWeight(int32(pr.Syn.Weight[i]), pr.SignMode, pr.WeightBits)
 					row = append(row, synapse{target: toOff + pr.Syn.Target[i], increment: Increment(w, pr.WeightExp), delay: pr.Syn.Delay[i]})
 				}
@@ -338,11 +383,9 @@ func buildOutgoing(net *ir.Network) outgoing {
 			if len(row) > 0 {
 				row[len(row)-1].last = true
 			}
-			o.synapse = append(o.synapse, row...)
-			o.rowStart[offs[k]+src+1] = int64(len(o.synapse))
+			copy(o.synapse[o.rowStart[g]:o.rowStart[g+1]], row)
 		}
 	}
-	return o
 }
 
 // sortGroupsByTarget sorts each group of a row sorted by delay by target,

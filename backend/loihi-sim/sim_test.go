@@ -222,11 +222,11 @@ func compareTraces(t *testing.T, what string, got, want trace) {
 // The event-driven simulator equals the dense reference, spike for spike
 // and state for state, on seeded random networks, with the default ring and
 // with a ring so small that most delays are deferred, on one goroutine and
-// cut into 2 or 3 parts.
+// cut into 2 or 3 parts, the synapses sorted on up to 4 goroutines.
 func TestMatchesDenseReference(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // parts need no free cores to be correct
-	defer func(n int) { minPartNeurons = n }(minPartNeurons)
-	minPartNeurons = 1
+	defer func(n int, m int64) { minPartNeurons, minBuildSynapses = n, m }(minPartNeurons, minBuildSynapses)
+	minPartNeurons, minBuildSynapses = 1, 1
 	total := 0
 	for seed := range uint64(60) {
 		net := randnet.Network(seed, randnet.Options{MaxDelay: 1 + int(seed%40), Refractory: true})
