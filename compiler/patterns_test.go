@@ -248,3 +248,60 @@ projections:
 		t.Errorf("%.2f bytes allocated per synapse (want about 8)", perSynapse)
 	}
 }
+
+// generateRows makes, on any number of parts, what the synapse-by-synapse
+// path makes, and gives way to it when a part before the last drew a
+// number again.
+func TestGenerateRowsMatchesSerial(t *testing.T) {
+	defer func(n, procs int) { rowsPartSources, rowsInParallel = n, true; runtime.GOMAXPROCS(procs) }(rowsPartSources, runtime.GOMAXPROCS(0))
+	rowsPartSources = 1
+	// The weights stream of this seed first hashes state 0 into 0, which
+	// rng.below(65535) rejects (2^64 mod 65535 = 1).
+	gamma := uint64(goldenGamma)
+	rejectSeed := -gamma ^ streamWeights
+	src := fmt.Sprintf(`version: 1
+populations:
+  - {name: in, size: 37, model: input}
+  - {name: a, size: 53, model: lif, params: {vth: 100}}
+  - {name: b, size: 3, model: lif, params: {vth: 100}}
+  - {name: c, size: 4, model: lif, params: {vth: 100}}
+projections:
+  - {from: in, to: a, connect: {fixed_fanout: {n: 9, seed: 1}}, weights: {uniform: {min: -40, max: 300, seed: 2}}, delays: {uniform: {min: 1, max: 20, seed: 3}}}
+  - {from: a, to: a, connect: {fixed_fanout: {n: 53, seed: 4}}, weights: 7}
+  - {from: a, to: a, connect: one_to_one, weights: {uniform: {min: -5, max: 5, seed: 5}}, delays: {uniform: {min: 1, max: 3, seed: 6}}}
+  - {from: in, to: a, connect: all_to_all, weights: {uniform: {min: -1, max: 1, seed: 7}}, delays: 4}
+  - {from: b, to: c, connect: {fixed_fanout: {n: 2, seed: 8}}, weights: -3, delays: [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]}
+  - {from: in, to: a, connect: {random: {p: 0.1, seed: 9}}, weights: {uniform: {min: 0, max: 9, seed: 10}}}
+  - {from: in, to: a, connect: {fixed_fanout: {n: 2, seed: 11}}, weights: {uniform: {min: -32768, max: 32766, seed: %d}}}
+`, rejectSeed)
+	rowsInParallel = false
+	want, err := Parse("rows.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rowsInParallel = true
+	for _, procs := range []int{1, 2, 3, 4} {
+		runtime.GOMAXPROCS(procs)
+		got, err := Parse("rows.yaml", []byte(src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d processors: the network differs from the synapse-by-synapse one", procs)
+		}
+	}
+	// The rejected draw: the parts after the first cannot be used; in
+	// the last part it does no harm.
+	pt := &pattern{kind: fixedFanout, n: 2, seed: 11}
+	w := perSynapse{draw: &uniformDraw{lo: -32768, hi: 32766, state: newRNG(rejectSeed, streamWeights).state}}
+	for procs, wantOK := range map[int]bool{1: true, 4: false} {
+		runtime.GOMAXPROCS(procs)
+		syn, ok := pt.generateRows(37, 53, w, perSynapse{value: 1}, 1<<40)
+		if ok != wantOK {
+			t.Fatalf("%d processors: generateRows says %v, want %v", procs, ok, wantOK)
+		}
+		if ok && !reflect.DeepEqual(syn, want.Projections[6].Syn) {
+			t.Fatalf("%d processors: the synapses differ", procs)
+		}
+	}
+}

@@ -174,13 +174,55 @@ func (p *parser) populationRef(n *yaml.Node, path string, net *ir.Network) (int,
 	return 0, p.errorf(resolve(n), path, "unknown population %s (allowed: %s)", quote(name), fmtAllowed(names))
 }
 
-// weightGen and delayGen give the weight and delay of each synapse; they
-// are called exactly once per synapse, in CSR order, which is what makes
-// uniform draws reproducible.
-type (
-	weightGen func(src, tgt int) int16
-	delayGen  func(src, tgt int) uint16
-)
+// perSynapse is how weights: or delays: give each synapse its value: one
+// number, a uniform draw (one per synapse, in CSR order, from a stream of
+// its own: that is what makes uniform draws reproducible), or the entry of
+// a [to.size, from.size] matrix.
+type perSynapse struct {
+	value  int64
+	draw   *uniformDraw
+	matrix *matrix
+}
+
+// uniformDraw is {uniform: {min, max, seed}}: integers in [lo, hi] from
+// the generator that starts at state.
+type uniformDraw struct {
+	lo, hi int64
+	state  uint64
+}
+
+// from returns the values of the synapses from the k-th one on, in CSR
+// order, assuming that every draw before the k-th took one number of the
+// stream (rng.below draws again with probability below 2^-48 for these
+// ranges; the caller checks r.rejects to see whether that held within its
+// own synapses).
+func (v perSynapse) from(k int64) valueCursor {
+	c := valueCursor{value: v.value, matrix: v.matrix}
+	if v.draw != nil {
+		c.uniform, c.lo, c.hi = true, v.draw.lo, v.draw.hi
+		c.r = rng{state: v.draw.state + uint64(k)*goldenGamma}
+	}
+	return c
+}
+
+// valueCursor gives the values of successive synapses (perSynapse.from).
+type valueCursor struct {
+	uniform bool
+	lo, hi  int64
+	r       rng
+	value   int64
+	matrix  *matrix
+}
+
+func (c *valueCursor) next(src, tgt int) int64 {
+	switch {
+	case c.uniform:
+		return c.r.between(c.lo, c.hi)
+	case c.matrix != nil:
+		return int64(c.matrix.at(tgt, src))
+	}
+	return c.value
+}
 
 // synapses checks the projection's connect:, weights: and delays:, and
 // its estimated size against the memory budget, and returns how to build
@@ -199,6 +241,7 @@ func (p *parser) synapses(m *mapping, from, to *ir.Population) (synapseBuild, er
 	if err != nil {
 		return nil, err
 	}
+	delays := delay.from(0)
 	nonzero := 0
 	for _, v := range w.vals {
 		if v != 0 {
@@ -216,7 +259,7 @@ func (p *parser) synapses(m *mapping, from, to *ir.Population) (synapseBuild, er
 	for src := range w.cols {
 		for tgt := range w.rows {
 			if v := w.at(tgt, src); v != 0 {
-				b.Add(src, tgt, int16(v), delay(src, tgt))
+				b.Add(src, tgt, int16(v), uint16(delays.next(src, tgt)))
 			}
 		}
 	}
@@ -239,15 +282,19 @@ func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Populati
 	}
 	limit := p.limits.maxSynapses
 	return func() (ir.Synapses, error) {
+		if syn, ok := pt.generateRows(from.Size, to.Size, weight, delay, limit); ok {
+			return syn, nil
+		}
 		b := ir.NewRowBuilder(from.Size, int(capacity))
 		count, overflow := int64(0), false
+		weights, delays := weight.from(0), delay.from(0)
 		pt.generate(from.Size, to.Size, func(src, tgt int) bool {
 			if count == limit {
 				overflow = true
 				return false
 			}
 			count++
-			b.Add(src, tgt, weight(src, tgt), delay(src, tgt))
+			b.Add(src, tgt, int16(weights.next(src, tgt)), uint16(delays.next(src, tgt)))
 			return true
 		})
 		if overflow {
@@ -275,35 +322,29 @@ func (p *parser) denseWeights(n *yaml.Node, path string, shape matrixShape) (*ma
 
 // patternWeights reads the weights of a generated pattern: one number, or
 // {uniform: {min, max, seed}}.
-func (p *parser) patternWeights(n *yaml.Node, path string) (weightGen, error) {
+func (p *parser) patternWeights(n *yaml.Node, path string) (perSynapse, error) {
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.SequenceNode:
-		return nil, p.errorf(n, path, "a matrix cannot be combined with connect: (a matrix already says which synapses exist; remove connect:, or give a number or {uniform: {min, max, seed}})")
+		return perSynapse{}, p.errorf(n, path, "a matrix cannot be combined with connect: (a matrix already says which synapses exist; remove connect:, or give a number or {uniform: {min, max, seed}})")
 	case yaml.MappingNode:
 		m, err := p.mapping(n, path, []string{"uniform"}, []string{"uniform"})
 		if err != nil {
-			return nil, err
+			return perSynapse{}, err
 		}
 		draw, err := p.uniform(m.get("uniform"), m.field("uniform"), weightSpec, streamWeights)
-		if err != nil {
-			return nil, err
-		}
-		return func(int, int) int16 { return int16(draw()) }, nil
+		return perSynapse{draw: draw}, err
 	}
 	w, err := p.integer(n, path, weightSpec)
-	if err != nil {
-		return nil, err
-	}
-	return func(int, int) int16 { return int16(w) }, nil
+	return perSynapse{value: w}, err
 }
 
 // delays reads delays: absent (1 step), one value, {uniform: ...}, or a
 // [to.size, from.size] matrix (inline or {file: ...}) from which each
 // synapse takes its entry.
-func (p *parser) delays(n *yaml.Node, path string, shape matrixShape) (delayGen, error) {
+func (p *parser) delays(n *yaml.Node, path string, shape matrixShape) (perSynapse, error) {
 	if n == nil {
-		return func(int, int) uint16 { return 1 }, nil
+		return perSynapse{value: 1}, nil
 	}
 	n = resolve(n)
 	var mat *matrix
@@ -314,35 +355,26 @@ func (p *parser) delays(n *yaml.Node, path string, shape matrixShape) (delayGen,
 	case yaml.MappingNode:
 		m, merr := p.mapping(n, path, []string{"file", "uniform"}, nil)
 		if merr != nil {
-			return nil, merr
+			return perSynapse{}, merr
 		}
 		if len(m.vals) != 1 {
-			return nil, p.errorf(n, path, "expected exactly one of file, uniform; found %d keys", len(m.vals))
+			return perSynapse{}, p.errorf(n, path, "expected exactly one of file, uniform; found %d keys", len(m.vals))
 		}
 		if u := m.get("uniform"); u != nil {
 			draw, err := p.uniform(u, m.field("uniform"), delaySpec, streamDelays)
-			if err != nil {
-				return nil, err
-			}
-			return func(int, int) uint16 { return uint16(draw()) }, nil
+			return perSynapse{draw: draw}, err
 		}
 		mat, err = p.matrixFile(m.get("file"), m.field("file"), path, shape, delaySpec)
 	default:
 		d, derr := p.integer(n, path, delaySpec)
-		if derr != nil {
-			return nil, derr
-		}
-		return func(int, int) uint16 { return uint16(d) }, nil
+		return perSynapse{value: d}, derr
 	}
-	if err != nil {
-		return nil, err
-	}
-	return func(src, tgt int) uint16 { return uint16(mat.at(tgt, src)) }, nil
+	return perSynapse{matrix: mat}, err
 }
 
-// uniform reads {min, max, seed} and returns a generator of integers drawn
-// uniformly in [min, max] from its own stream.
-func (p *parser) uniform(n *yaml.Node, path string, spec intSpec, stream uint64) (func() int64, error) {
+// uniform reads {min, max, seed}: integers drawn uniformly in [min, max]
+// from their own stream.
+func (p *parser) uniform(n *yaml.Node, path string, spec intSpec, stream uint64) (*uniformDraw, error) {
 	keys := []string{"min", "max", "seed"}
 	m, err := p.mapping(n, path, keys, keys)
 	if err != nil {
@@ -363,6 +395,5 @@ func (p *parser) uniform(n *yaml.Node, path string, spec intSpec, stream uint64)
 	if err != nil {
 		return nil, err
 	}
-	r := newRNG(seed, stream)
-	return func() int64 { return r.between(lo, hi) }, nil
+	return &uniformDraw{lo: lo, hi: hi, state: newRNG(seed, stream).state}, nil
 }

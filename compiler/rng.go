@@ -25,14 +25,22 @@ const (
 // number generators", 2014): a 64-bit counter advanced by the golden gamma
 // and hashed by a fixed finaliser. It passes BigCrush, needs no warm-up and
 // costs a few nanoseconds per number.
-type rng struct{ state uint64 }
+type rng struct {
+	state uint64
+	// rejects counts the numbers below drew again (see perSynapse.from)
+	rejects int
+}
+
+// goldenGamma is SplitMix64's increment: after k numbers the state is the
+// first state plus k*goldenGamma, so a stream can start anywhere.
+const goldenGamma = 0x9e3779b97f4a7c15
 
 // newRNG starts the generator of one stream: its state is seed XOR tag.
 func newRNG(seed, stream uint64) *rng { return &rng{state: seed ^ stream} }
 
 // next returns the next 64 random bits.
 func (r *rng) next() uint64 {
-	r.state += 0x9e3779b97f4a7c15
+	r.state += goldenGamma
 	z := r.state
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
@@ -48,6 +56,7 @@ func (r *rng) below(n uint64) uint64 {
 	if lo < n {
 		threshold := -n % n
 		for lo < threshold {
+			r.rejects++
 			hi, lo = bits.Mul64(r.next(), n)
 		}
 	}

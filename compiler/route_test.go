@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -269,5 +270,23 @@ func TestPredictionMatchesSimulation(t *testing.T) {
 			got.ChipMessages != steps*tr.ChipCrossingMessages || got.MaxLinkLoad != steps*tr.MaxLinkLoad {
 			t.Fatalf("seed %d: measured over %d steps %+v, predicted per step %+v", seed, steps, got, tr)
 		}
+	}
+}
+
+// BenchmarkPredictTraffic1M predicts the traffic of 10^6 neurons with
+// random fan-out 100 (10^8 synapses) placed in index order on loihi1: the
+// route pass at the size of bench/networks/random1M.yaml (24,000 cores).
+func BenchmarkPredictTraffic1M(b *testing.B) {
+	if os.Getenv("SNNC_LARGE_TESTS") == "" {
+		b.Skip("set SNNC_LARGE_TESTS=1 to map 10^8 synapses")
+	}
+	net := randomRecurrent(1_000_000, 100, 16)
+	p := loadTarget(b, "loihi1")
+	m, _, err := MapNetwork(net, p, Baseline)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		PredictTraffic(m, p)
 	}
 }

@@ -22,9 +22,10 @@ type WeightChange struct {
 const WeightChangesHeader = "projection,source,target,given,used\n"
 
 // chunkSynapses is how many synapses one worker prepares at a time: large
-// enough to amortise the hand-off, small enough that the CSV rows of a
-// batch of chunks stay well under a gigabyte.
-var chunkSynapses int64 = 1 << 20
+// enough to amortise the hand-off, small enough that the CSV rows of two
+// batches of chunks (one being written, one prepared) take little memory
+// (about 13 MB a chunk where half the weights change).
+var chunkSynapses int64 = 1 << 19
 
 // prepareWeights replaces every weight by the weight the hardware uses
 // (loihisim.PrepareWeight), counts the changes per projection, keeps the
@@ -34,7 +35,8 @@ var chunkSynapses int64 = 1 << 20
 //
 // Rows of sources are prepared in chunks by every processor; the CSV is
 // written in the order of the projections and their CSR rows, the same
-// bytes on every machine (10^8 weights, half of them changed, is seconds).
+// bytes on every machine (10^8 weights, half of them changed, is seconds),
+// each batch of chunks while the next is prepared.
 func prepareWeights(st *State) error {
 	w := st.Opt.WeightChanges
 	if w != nil {
@@ -43,7 +45,13 @@ func prepareWeights(st *State) error {
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
-	bufs := make([][]byte, workers) // CSV rows of each worker's chunk, reused
+	// CSV rows of each worker's chunk, reused: two sets, so that one
+	// batch of chunks is written while the next is prepared
+	bufs := [2][][]byte{make([][]byte, workers), make([][]byte, workers)}
+	set := 0
+	var writing sync.WaitGroup // the write of the last batch
+	var writeErr error
+	defer writing.Wait()
 	for i := range st.Net.Projections {
 		pr := &st.Net.Projections[i]
 		rep := &st.Report.Projections[i]
@@ -55,12 +63,12 @@ func prepareWeights(st *State) error {
 			var wg sync.WaitGroup
 			for c := first; c < last; c++ {
 				wg.Go(func() {
-					results[c-first] = prepareChunk(pr, chunks[c], chunks[c+1], field, w != nil, bufs[c-first][:0])
+					results[c-first] = prepareChunk(pr, chunks[c], chunks[c+1], field, w != nil, bufs[set][c-first][:0])
 				})
 			}
 			wg.Wait()
 			for j, r := range results {
-				bufs[j] = r.csv
+				bufs[set][j] = r.csv
 				rep.WeightsChanged += r.count
 				for _, ch := range r.examples {
 					if len(rep.ChangedExamples) < maxExamples {
@@ -68,15 +76,25 @@ func prepareWeights(st *State) error {
 						rep.ChangedExamples = append(rep.ChangedExamples, ch)
 					}
 				}
-				if w != nil {
-					if _, err := w.Write(r.csv); err != nil {
-						return err
-					}
-				}
 			}
+			writing.Wait()
+			if writeErr != nil {
+				return writeErr
+			}
+			if w != nil {
+				writing.Go(func() {
+					for _, r := range results {
+						if _, writeErr = w.Write(r.csv); writeErr != nil {
+							return
+						}
+					}
+				})
+			}
+			set = 1 - set
 		}
 	}
-	return nil
+	writing.Wait()
+	return writeErr
 }
 
 // rowChunks cuts a projection's sources into runs of about size synapses:
@@ -105,8 +123,13 @@ type chunkChanges struct {
 func prepareChunk(pr *ir.Projection, lo, hi int, field string, rows bool, buf []byte) chunkChanges {
 	r := chunkChanges{csv: buf}
 	syn := &pr.Syn
+	var prefix []byte // "field,src," of the row
 	for src := lo; src < hi; src++ {
 		a, b := syn.Row(src)
+		if rows {
+			prefix = strconv.AppendInt(append(append(prefix[:0], field...), ','), int64(src), 10)
+			prefix = append(prefix, ',')
+		}
 		for k := a; k < b; k++ {
 			given := int32(syn.Weight[k])
 			used := loihisim.PrepareWeight(given, pr.SignMode, pr.WeightBits)
@@ -119,7 +142,7 @@ func prepareChunk(pr *ir.Projection, lo, hi int, field string, rows bool, buf []
 				r.examples = append(r.examples, WeightChange{Source: src, Target: int(syn.Target[k]), Given: given, Used: used})
 			}
 			if rows {
-				r.csv = appendChangeRow(r.csv, field, src, int(syn.Target[k]), given, used)
+				r.csv = appendChangeRow(r.csv, prefix, int(syn.Target[k]), given, used)
 			}
 		}
 	}
@@ -127,17 +150,38 @@ func prepareChunk(pr *ir.Projection, lo, hi int, field string, rows bool, buf []
 }
 
 // appendChangeRow appends one CSV row without fmt: there may be 10^8.
-func appendChangeRow(b []byte, field string, src, tgt int, given, used int32) []byte {
-	b = append(b, field...)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(src), 10)
-	b = append(b, ',')
+// prefix is the row's "projection,source," (the same for a whole CSR row).
+func appendChangeRow(b, prefix []byte, tgt int, given, used int32) []byte {
+	b = append(b, prefix...)
 	b = strconv.AppendInt(b, int64(tgt), 10)
 	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(given), 10)
+	b = appendSmallInt(b, given)
 	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(used), 10)
+	b = appendSmallInt(b, used)
 	return append(b, '\n')
+}
+
+// smallInts holds the decimal text of -smallIntBias .. smallIntBias-1 (the
+// weights one sees), n bytes of b each.
+const smallIntBias = 512
+
+var smallInts = func() (t [2 * smallIntBias]struct {
+	n uint8
+	b [7]byte
+}) {
+	for i := range t {
+		t[i].n = uint8(copy(t[i].b[:], strconv.Itoa(i-smallIntBias)))
+	}
+	return t
+}()
+
+// appendSmallInt is strconv.AppendInt(b, v, 10), from a table when v is small.
+func appendSmallInt(b []byte, v int32) []byte {
+	if i := uint32(v + smallIntBias); i < 2*smallIntBias {
+		e := &smallInts[i]
+		return append(b, e.b[:e.n]...)
+	}
+	return strconv.AppendInt(b, int64(v), 10)
 }
 
 // csvField quotes a field that holds a comma, a quote or a line break.

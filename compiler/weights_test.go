@@ -2,8 +2,11 @@ package compiler
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"testing"
 
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
@@ -67,4 +70,50 @@ func cloneSynapses(n *ir.Network) *ir.Network {
 		s.Weight = slices.Clone(s.Weight)
 	}
 	return c
+}
+
+// appendSmallInt writes what strconv writes, in the table and beyond it.
+func TestAppendSmallInt(t *testing.T) {
+	for v := int32(-40000); v <= 40000; v++ {
+		if got, want := string(appendSmallInt([]byte("x"), v)), "x"+strconv.Itoa(int(v)); got != want {
+			t.Fatalf("appendSmallInt(%d) = %q, want %q", v, got, want)
+		}
+	}
+	for _, v := range []int32{math.MinInt32, math.MaxInt32, -smallIntBias - 1, -smallIntBias, smallIntBias - 1, smallIntBias} {
+		if got, want := string(appendSmallInt(nil, v)), strconv.Itoa(int(v)); got != want {
+			t.Fatalf("appendSmallInt(%d) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// failingWriter fails once it has taken n bytes.
+type failingWriter struct{ n int }
+
+var errWriteFailed = errors.New("disk full")
+
+func (f *failingWriter) Write(b []byte) (int, error) {
+	if len(b) > f.n {
+		return 0, errWriteFailed
+	}
+	f.n -= len(b)
+	return len(b), nil
+}
+
+// A failed write of weight-changes.csv, in any batch, is the pass's error.
+func TestPrepareWeightsWriteError(t *testing.T) {
+	defer func(n int64) { chunkSynapses = n }(chunkSynapses)
+	chunkSynapses = 3
+	net := randnet.Network(3, randnet.Options{MaxSize: 40})
+	var all bytes.Buffer
+	if _, err := Compile(cloneSynapses(net), Options{WeightChanges: &all}); err != nil {
+		t.Fatal(err)
+	}
+	if all.Len() < 200 {
+		t.Fatalf("only %d bytes of changes: pick another network", all.Len())
+	}
+	for _, n := range []int{0, len(WeightChangesHeader), all.Len() / 2, all.Len() - 1} {
+		if _, err := Compile(cloneSynapses(net), Options{WeightChanges: &failingWriter{n: n}}); !errors.Is(err, errWriteFailed) {
+			t.Errorf("writer failing after %d of %d bytes: got %v", n, all.Len(), err)
+		}
+	}
 }
