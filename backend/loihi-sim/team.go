@@ -5,22 +5,30 @@ import (
 	"sync/atomic"
 )
 
-// team runs the parts of one phase of work at once: the caller and
-// goroutines, its members, each take the next part not yet taken until
-// none is left. A step of a small network takes a few microseconds, less
-// than waking a sleeping goroutine through the scheduler, so members wait
-// for the next phase spinning on an atomic counter, and park only after
-// about spinLimit loads (tens of microseconds) without work, e.g. while
-// the caller writes its output. Parts are taken, not assigned: when the
-// machine is busy and a member's thread is not running, the caller does
-// that member's parts itself instead of waiting for it.
+// team runs the parts of one phase of work at once, on the caller and
+// goroutines, its members. A step of a small network takes a few
+// microseconds, less than waking a sleeping goroutine through the
+// scheduler, so members wait for the next phase spinning on an atomic
+// counter, and park only after about spinLimit loads (tens of
+// microseconds) without work, e.g. while the caller writes its output.
+// Each goroutine has a home part, which it takes first so that a part's
+// neurons stay in one core's cache from step to step; then it takes any
+// part not yet taken. So when the machine is busy and a member's thread is
+// not running, the caller does that member's part itself instead of
+// waiting for it.
 type team struct {
-	parts    int
 	phase    atomic.Uint64
-	next     atomic.Int64   // the next part to take in this phase
 	finished atomic.Int64   // parts done in this phase
 	work     func(part int) // set for the length of a phase only
+	taken    []takenMark    // by part
 	members  []*member
+}
+
+// takenMark is the last phase in which a part was taken, on a cache line
+// of its own.
+type takenMark struct {
+	phase atomic.Uint64
+	_     [56]byte
 }
 
 // member is a goroutine's side of the handshake, padded so that members
@@ -37,11 +45,11 @@ const spinLimit = 1 << 14
 // newTeam makes a team of the caller and goroutines-1 goroutines for work
 // in parts parts.
 func newTeam(parts, goroutines int) *team {
-	t := &team{parts: parts, members: make([]*member, goroutines-1)}
+	t := &team{taken: make([]takenMark, parts), members: make([]*member, goroutines-1)}
 	for k := range t.members {
 		m := &member{wake: make(chan struct{}, 1)}
 		t.members[k] = m
-		go t.serve(m)
+		go t.serve(m, k+1)
 	}
 	return t
 }
@@ -51,11 +59,11 @@ func newTeam(parts, goroutines int) *team {
 func (t *team) run(work func(part int)) {
 	t.work = work
 	t.finished.Store(0)
-	t.next.Store(0)
-	t.phase.Add(1)
+	p := t.phase.Add(1)
 	t.wakeSleepers()
-	t.takeParts()
-	for i := 0; t.finished.Load() != int64(t.parts); i++ {
+	t.takeParts(p, 0)
+	for i := 0; t.finished.Load() != int64(len(t.taken)); i++ {
+		spinPause()
 		if i%spinLimit == spinLimit-1 {
 			runtime.Gosched()
 		}
@@ -63,15 +71,16 @@ func (t *team) run(work func(part int)) {
 	t.work = nil // an idle team holds no reference to what it worked on
 }
 
-// takeParts runs parts of the current phase until none is left.
-func (t *team) takeParts() {
-	for {
-		k := t.next.Add(1) - 1
-		if k >= int64(t.parts) {
-			return
+// takeParts runs the parts of phase p not yet taken, from home on.
+func (t *team) takeParts(p uint64, home int) {
+	n := len(t.taken)
+	for i := range n {
+		k := (home + i) % n
+		mark := &t.taken[k].phase
+		if old := mark.Load(); old < p && mark.CompareAndSwap(old, p) {
+			t.work(k)
+			t.finished.Add(1)
 		}
-		t.work(int(k))
-		t.finished.Add(1)
 	}
 }
 
@@ -98,14 +107,14 @@ func (t *team) wakeSleepers() {
 	}
 }
 
-func (t *team) serve(m *member) {
+func (t *team) serve(m *member, home int) {
 	var seen uint64 // phases count from 0, the team's creation
 	for {
 		seen = t.await(m, seen)
 		if m.stop.Load() {
 			return
 		}
-		t.takeParts()
+		t.takeParts(seen, home%len(t.taken))
 	}
 }
 
@@ -119,6 +128,7 @@ func (t *team) await(m *member, seen uint64) uint64 {
 			if p := t.phase.Load(); p != seen {
 				return p
 			}
+			spinPause()
 		}
 		m.sleeping.Store(true)
 		if p := t.phase.Load(); p != seen {

@@ -8,6 +8,8 @@ type vectorConsts struct {
 	decayU, decayV, mask, bias, threshold, lowest, highest, refractory int32
 }
 
+func spinPause()
+
 //go:noescape
 func updateBlocksAVX2(k *vectorConsts, u, v, refractory, in *int32, blocks int, spikeMasks *uint8)
 

@@ -97,3 +97,12 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func spinPause()
+//
+// PAUSE: a waiting loop's hint to the core, so that a member of team.go
+// spinning for the next phase takes fewer of the resources a sibling
+// hardware thread is using for the work.
+TEXT ·spinPause(SB), NOSPLIT, $0-0
+	PAUSE
+	RET

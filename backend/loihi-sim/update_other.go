@@ -7,3 +7,5 @@ var useVector = false
 // updateBlocks has no vector kernel on this architecture: updateNeurons
 // does all the work.
 func updateBlocks(c *NeuronConfig, u, v, refractory, in []int32, spikeMasks []uint8) int { return 0 }
+
+func spinPause() {}
