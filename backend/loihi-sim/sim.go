@@ -2,6 +2,7 @@ package loihisim
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"runtime"
@@ -490,14 +491,31 @@ func (s *Sim) phase(k int) {
 		done := 0
 		if len(r.cfg) == 1 {
 			done = updateBlocks(&r.cfg[0], u, v, refr, in, p.masks)
-			for b, m := range p.masks[:done/8] {
-				for ; m != 0; m &= m - 1 {
-					p.spikes = append(p.spikes, int32(r.lo+8*b+bits.TrailingZeros8(m)))
-				}
-			}
+			p.spikes = appendMasked(p.spikes, p.masks[:done/8], r.lo)
+
 		}
 		p.spikes = updateNeurons(r.cfg, u[done:], v[done:], refr[done:], in[done:], int32(r.lo+done), p.spikes)
 	}
+}
+
+// appendMasked appends base+i for every bit i set in masks, a byte per 8
+// neurons, in increasing order. Spikes are rare: it looks at 8 bytes at a
+// time.
+func appendMasked(spikes []int32, masks []uint8, base int) []int32 {
+	for i := 0; i < len(masks); i += 8 {
+		var w uint64
+		if i+8 <= len(masks) {
+			w = binary.LittleEndian.Uint64(masks[i:])
+		} else {
+			for j, m := range masks[i:] {
+				w |= uint64(m) << (8 * j)
+			}
+		}
+		for ; w != 0; w &= w - 1 {
+			spikes = append(spikes, int32(base+8*i+bits.TrailingZeros64(w)))
+		}
+	}
+	return spikes
 }
 
 // deliver adds the groups of the spikes sent at step t whose delays the
