@@ -31,8 +31,14 @@
 // whose ru_maxrss of its child is exact above the launcher's own few MiB.
 // (wait4 from this process would report the harness's peak, a fork of it.)
 //
+// The first lines say how loaded the machine is and whether it gives two
+// whole cores: two goroutines of an integer loop against one (2.00 is two
+// cores; a virtual machine whose host is busy gives less, and no second
+// thread can beat that).
+//
 // Simulation tables, one row per side: "snnc Nt" is snnc with
-// loihisim.Options{Threads: N}, one child per -threads entry; "brian2 1t"
+// loihisim.Options{Threads: N}, one child per -threads entry ("snnc
+// Nt(M)": the simulator used M, one per 1024 LIF neurons at most); "brian2 1t"
 // is Brian2 single-threaded (openmp_threads 0). Columns: build s (snnc:
 // parse + loihisim.New; Brian2: code generation + g++), sim s (snnc: the
 // Step loop alone; Brian2: network.run as its binary records it in
@@ -87,6 +93,7 @@ import (
 type snncResult struct {
 	ParseS, BuildS, SimS float64
 	Threads              int
+	Ran                  int // goroutines the simulator used: Sim.Threads()
 	Steps                int
 	SynapticEvents       int64
 	Spikes               []int64 // per population
@@ -186,6 +193,7 @@ func run() int {
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("# simulation workloads: %d steps of 0.1 ms, snnc threads %v; GOMAXPROCS %d; load average at start: %s", *steps, threadCounts, runtime.GOMAXPROCS(0), load)
+	fmt.Printf("# two cores at start: two goroutines of an integer loop do %.2fx the work of one (2.00: two whole cores)\n", coreScaling())
 	failed := false
 	for _, name := range chosen {
 		if name == buildWorkload {
@@ -215,6 +223,7 @@ func run() int {
 		failed = failed || (brian && !r.brian.ok)
 	}
 	load, _ = os.ReadFile("/proc/loadavg")
+	fmt.Printf("# two cores at end: %.2fx\n", coreScaling())
 	fmt.Printf("# load average at end: %s", load)
 	if failed {
 		return 1
@@ -236,6 +245,8 @@ func simulateSNNC(path string, inputs, steps, threads int, profile string) (snnc
 	if err != nil {
 		return res, err
 	}
+	defer sim.Close()
+	res.Ran = sim.Threads()
 	in := make([][]int32, steps)
 	if inputs > 0 {
 		in = poissonInputs(inputs, steps) // input population is population 0: global = local index

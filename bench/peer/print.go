@@ -22,7 +22,11 @@ func printRow(r row) {
 	}
 	var sides []named
 	for _, x := range r.snnc {
-		sides = append(sides, named{fmt.Sprintf("snnc %dt", x.threads), x})
+		name := fmt.Sprintf("snnc %dt", x.threads)
+		if x.ran != x.threads {
+			name = fmt.Sprintf("snnc %dt(%d)", x.threads, x.ran) // too few neurons for more
+		}
+		sides = append(sides, named{name, x})
 	}
 	sides = append(sides, named{"brian2 1t", r.brian})
 	for _, x := range sides {

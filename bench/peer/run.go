@@ -29,6 +29,7 @@ type side struct {
 	inSpikes  int64   // Poisson input spikes (ffdelay)
 	allocStep float64 // snnc: heap allocations per step
 	threads   int     // snnc: loihisim.Options.Threads; Brian2: 1
+	ran       int     // snnc: the goroutines it used (fewer for small networks)
 }
 
 type row struct {
@@ -162,7 +163,7 @@ func runWorkload(w workload, steps int, threads []int, dir, python string, brian
 			}
 		}
 		r.snnc = append(r.snnc, side{ok: true, buildS: res.ParseS + res.BuildS, simS: res.SimS, wallS: wall, maxRSS: res.PeakBytes,
-			events: float64(res.SynapticEvents), spikes: lif, inSpikes: in, allocStep: res.AllocsPerStep, threads: th})
+			events: float64(res.SynapticEvents), spikes: lif, inSpikes: in, allocStep: res.AllocsPerStep, threads: th, ran: res.Ran})
 		runs = append(runs, threadRun{threads: th, hash: res.SpikeHash, spikes: res.Spikes, events: res.SynapticEvents, steps: res.Steps})
 	}
 	r.threadsErr = compareThreads(runs)
