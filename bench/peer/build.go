@@ -13,6 +13,7 @@ import (
 
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/ir"
 )
 
 // buildSpec is a network of bench/networks for the construction workload,
@@ -56,25 +57,35 @@ type buildResult struct {
 	ParseGOMAXPROCS int
 }
 
-// buildSNNC is the child of the construction workload: parse and generate
-// the network, build the simulator, run one step.
-func buildSNNC(path string, threads int) (buildResult, error) {
-	res := buildResult{Threads: threads, ParseGOMAXPROCS: runtime.GOMAXPROCS(0)}
+// parse parses and generates the network at path, recording the time,
+// the sizes and the peak memory so far.
+func (res *buildResult) parse(path string) (*ir.Network, error) {
+	res.ParseGOMAXPROCS = runtime.GOMAXPROCS(0)
 	t0 := time.Now()
 	net, err := compiler.ParseFile(path)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	res.ParseS = time.Since(t0).Seconds()
 	res.Neurons, res.Synapses = net.Neurons(), net.Synapses()
-	if res.ParsePeakBytes, err = vmHWM(); err != nil {
+	res.ParsePeakBytes, err = vmHWM()
+	return net, err
+}
+
+// buildSNNC is the child of the construction workload: parse and generate
+// the network, build the simulator, run one step.
+func buildSNNC(path string, threads int) (buildResult, error) {
+	res := buildResult{Threads: threads}
+	net, err := res.parse(path)
+	if err != nil {
 		return res, err
 	}
-	t0 = time.Now()
+	t0 := time.Now()
 	sim, err := loihisim.New(net, loihisim.Options{Threads: threads})
 	if err != nil {
 		return res, err
 	}
+	defer sim.Close()
 	res.NewS = time.Since(t0).Seconds()
 	t0 = time.Now()
 	sim.Step(nil)
@@ -86,22 +97,16 @@ func buildSNNC(path string, threads int) (buildResult, error) {
 // mapSNNC is the mapping child: parse, then compile for the target (weight
 // preparation, delay legalisation, partition, place, route; no files).
 func mapSNNC(path, target string) (buildResult, error) {
-	res := buildResult{ParseGOMAXPROCS: runtime.GOMAXPROCS(0)}
+	var res buildResult
 	prof, err := loihisim.LoadTarget(target)
 	if err != nil {
 		return res, err
 	}
-	t0 := time.Now()
-	net, err := compiler.ParseFile(path)
+	net, err := res.parse(path)
 	if err != nil {
 		return res, err
 	}
-	res.ParseS = time.Since(t0).Seconds()
-	res.Neurons, res.Synapses = net.Neurons(), net.Synapses()
-	if res.ParsePeakBytes, err = vmHWM(); err != nil {
-		return res, err
-	}
-	t0 = time.Now()
+	t0 := time.Now()
 	c, err := compiler.Compile(net, compiler.Options{Target: prof})
 	if err != nil {
 		return res, err
