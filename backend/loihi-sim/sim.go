@@ -70,8 +70,9 @@ type run struct {
 	cfg    []NeuronConfig
 }
 
-// part is one goroutine's share: the neurons lo..hi-1, as targets of
-// synapses and, where they are LIF neurons, to update.
+// part is one piece of a step's work, run by one goroutine of the team at
+// a time: the neurons lo..hi-1, as targets of synapses and, where they are
+// LIF neurons, to update.
 type part struct {
 	lo, hi int
 	runs   []run
@@ -234,7 +235,7 @@ func cutParts(runs []run, n, k int) []part {
 		lif += r.hi - r.lo
 	}
 	parts := make([]part, k)
-	j, taken := 0, 0 // the next part, and the LIF neurons in parts before it
+	j, taken := 0, 0 // the part being filled, and the LIF neurons placed so far
 	for _, r := range runs {
 		for lo := r.lo; lo < r.hi; {
 			quota := (j+1)*lif/k - taken // this part's share, rounded so the shares add up
