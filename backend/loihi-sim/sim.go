@@ -272,8 +272,8 @@ func cutParts(runs []run, n, k int) []part {
 // at most GOMAXPROCS and one per minPartNeurons LIF neurons.
 func (s *Sim) Threads() int { return len(s.parts) }
 
-// Close stops the goroutines of a Sim made with Options.Threads > 1. The
-// Sim must not be stepped after.
+// Close stops the goroutines of a Sim made with Options.Threads > 1; its
+// later steps, if any, run on the caller alone.
 func (s *Sim) Close() {
 	if s.team != nil {
 		s.team.close()
@@ -461,7 +461,9 @@ func (s *Sim) Step(inputs []int32) []int32 {
 	if s.team != nil {
 		s.team.run(s.phaseFn)
 	} else {
-		s.phase(0)
+		for k := range s.parts {
+			s.phase(k)
+		}
 	}
 
 	s.spikes = s.spikes[:0]

@@ -334,3 +334,26 @@ func TestEstimateBytes(t *testing.T) {
 		t.Errorf("EstimateBytes = %.0f, New allocated %.0f", est, got)
 	}
 }
+
+// A Sim closed halfway runs its remaining steps on the caller alone, with
+// the same results.
+func TestStepsAfterClose(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	defer func(n int) { minPartNeurons = n }(minPartNeurons)
+	minPartNeurons = 1
+	net := randnet.Network(7, randnet.Options{MaxDelay: 8, Refractory: true, MaxSize: 40})
+	in := randnet.Inputs(net, 7, 100, 0.2)
+	want := denseReference(net, in)
+	s := newSim(t, net, Options{Threads: 3})
+	if s.Threads() < 2 {
+		t.Fatalf("%d threads: the test needs parts", s.Threads())
+	}
+	for step, x := range in {
+		if step == len(in)/2 {
+			s.Close()
+		}
+		if got := s.Step(x); !slices.Equal(got, want.spikes[step]) {
+			t.Fatalf("step %d: spikes %v, want %v", step, got, want.spikes[step])
+		}
+	}
+}
