@@ -8,6 +8,7 @@ type vectorConsts struct {
 	decayU, decayV, mask, bias, threshold, lowest, highest, refractory int32
 }
 
+// spinPause is one PAUSE instruction, for team.go's waiting loops.
 func spinPause()
 
 //go:noescape

@@ -8,4 +8,5 @@ var useVector = false
 // does all the work.
 func updateBlocks(c *NeuronConfig, u, v, refractory, in []int32, spikeMasks []uint8) int { return 0 }
 
+// spinPause has no hint to give on this architecture.
 func spinPause() {}
