@@ -94,8 +94,6 @@ type chunk struct {
 	next *chunk
 }
 
-type span struct{ lo, hi int }
-
 // outgoing holds every neuron's synapses, all projections merged, sorted by
 // source, then delay, then target. The synapses of one source with one
 // delay form a group, delivered on one step; a spike walks its source's
@@ -189,7 +187,14 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 	s.calendar = make([]*chunk, ceilPow2(maxDelay+1))
 	s.calMask = len(s.calendar) - 1
 
-	s.parts = cutParts(runs, n, threads(opt.Threads, runs))
+	lif := 0
+	for _, r := range runs {
+		lif += r.hi - r.lo
+	}
+	// One goroutine per minPartNeurons LIF neurons at most, and no more
+	// than can run at once: a member waiting for a processor stalls a step.
+	threads := max(1, min(opt.Threads, runtime.GOMAXPROCS(0), lif/minPartNeurons))
+	s.parts = cutParts(runs, lif, n, threads)
 	s.phaseFn = s.phase
 	if len(s.parts) > 1 {
 		s.team = newTeam(len(s.parts), len(s.parts))
@@ -201,14 +206,6 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 // the handshake of a step costs more than the update saves. (A variable
 // so that tests can cut small networks into parts.)
 var minPartNeurons = 1024
-
-func threads(want int, runs []run) int {
-	lif := 0
-	for _, r := range runs {
-		lif += r.hi - r.lo
-	}
-	return max(1, min(want, runtime.GOMAXPROCS(0), lif/minPartNeurons))
-}
 
 // configure returns a population's configuration: one if every neuron has
 // the same parameters, else one per neuron.
@@ -228,12 +225,8 @@ func configure(lp *ir.LIFParams, size int) []NeuronConfig {
 }
 
 // cutParts cuts the n neurons into k contiguous parts holding about the
-// same number of LIF neurons.
-func cutParts(runs []run, n, k int) []part {
-	lif := 0
-	for _, r := range runs {
-		lif += r.hi - r.lo
-	}
+// same number of the runs' lif LIF neurons.
+func cutParts(runs []run, lif, n, k int) []part {
 	parts := make([]part, k)
 	j, taken := 0, 0 // the part being filled, and the LIF neurons placed so far
 	for _, r := range runs {

@@ -9,8 +9,8 @@ import (
 // goroutines, its members. A step of a small network takes a few
 // microseconds, less than waking a sleeping goroutine through the
 // scheduler, so members wait for the next phase spinning on an atomic
-// counter, and park only after about spinLimit loads (tens of
-// microseconds) without work, e.g. while the caller writes its output.
+// counter, and park only after spinLimit looks without work, e.g. while
+// the caller writes its output.
 // Each goroutine has a home part, which it takes first so that a part's
 // neurons stay in one core's cache from step to step; then it takes any
 // part not yet taken. So when the machine is busy and a member's thread is
