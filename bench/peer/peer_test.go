@@ -66,14 +66,7 @@ func TestWorkloadsParseAndRun(t *testing.T) {
 			if res.Steps != steps {
 				t.Fatalf("steps = %d, want %d", res.Steps, steps)
 			}
-			var lif, in int64
-			for k, p := range net.Populations {
-				if p.LIF != nil {
-					lif += res.Spikes[k]
-				} else {
-					in += res.Spikes[k]
-				}
-			}
+			lif, in := splitSpikes(net, res.Spikes)
 			if w.brianWl == "cuba" && lif == 0 {
 				t.Fatalf("no LIF spikes in %d steps", steps)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/ir"
 )
 
 // side is one simulator's figures for one workload.
@@ -154,14 +155,7 @@ func runWorkload(w workload, steps int, threads []int, dir, python string, brian
 		if len(res.Spikes) != len(net.Populations) || res.Threads != th {
 			return r, fmt.Errorf("snnc child reported %d populations and %d threads (want %d, %d)", len(res.Spikes), res.Threads, len(net.Populations), th)
 		}
-		var lif, in int64
-		for k, p := range net.Populations {
-			if p.LIF != nil {
-				lif += res.Spikes[k]
-			} else {
-				in += res.Spikes[k]
-			}
-		}
+		lif, in := splitSpikes(net, res.Spikes)
 		r.snnc = append(r.snnc, side{ok: true, buildS: res.ParseS + res.BuildS, simS: res.SimS, wallS: wall, maxRSS: res.PeakBytes,
 			events: float64(res.SynapticEvents), spikes: lif, inSpikes: in, allocStep: res.AllocsPerStep, threads: th, ran: res.Ran})
 		runs = append(runs, threadRun{threads: th, hash: res.SpikeHash, spikes: res.Spikes, events: res.SynapticEvents, steps: res.Steps})
@@ -257,6 +251,19 @@ func runBrian(w workload, steps int, wdir, python, netPath string) (side, error)
 	s.threads = 1
 	s.ok = true
 	return s, nil
+}
+
+// splitSpikes adds up per-population spike counts into the LIF neurons'
+// and the input neurons'.
+func splitSpikes(net *ir.Network, spikes []int64) (lif, in int64) {
+	for k, p := range net.Populations {
+		if p.LIF != nil {
+			lif += spikes[k]
+		} else {
+			in += spikes[k]
+		}
+	}
+	return lif, in
 }
 
 func lastLine(b []byte) []byte {

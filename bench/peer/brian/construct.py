@@ -27,12 +27,12 @@ Single-threaded: openmp_threads = 0.
 """
 import argparse
 import json
-import os
 import sys
 import time
 
+from standalone import single_threaded_standalone
 from brian2 import (NeuronGroup, PoissonGroup, Synapses, Hz, ms, mV,
-                    defaultclock, device, prefs, run, seed, set_device)
+                    defaultclock, device, run)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--inputs", type=int, required=True)
@@ -47,13 +47,7 @@ ap.add_argument("--refractory", type=int, required=True, help="steps")
 ap.add_argument("--dir", required=True, help="standalone project directory")
 a = ap.parse_args()
 
-set_device("cpp_standalone", build_on_run=False)
-prefs.devices.cpp_standalone.openmp_threads = 0
-# Brian2 runs make -j (unbounded) by default: dozens of g++ at once on a
-# machine others share. One job per processor.
-prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
-defaultclock.dt = 0.1 * ms
-seed(1)
+single_threaded_standalone()
 
 step = 0.1 * ms  # not "dt": Brian2 warns about that name in the namespace
 taus = step * 4096 / (a.du + 1)

@@ -21,8 +21,9 @@ import sys
 import time
 
 import numpy as np
+from standalone import single_threaded_standalone
 from brian2 import (NeuronGroup, PoissonGroup, SpikeMonitor, Synapses, Hz, ms,
-                    mV, defaultclock, device, prefs, run, seed, set_device)
+                    mV, defaultclock, device, run)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--workload", required=True, choices=["cuba", "ff"])
@@ -39,13 +40,7 @@ ap.add_argument("--refractory", type=float, default=5.0, help="ms")
 ap.add_argument("--dir", required=True, help="standalone project directory")
 a = ap.parse_args()
 
-set_device("cpp_standalone", build_on_run=False)
-prefs.devices.cpp_standalone.openmp_threads = 0
-# Brian2 runs make -j (unbounded) by default: dozens of g++ at once on a
-# machine others share. One job per processor.
-prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
-defaultclock.dt = 0.1 * ms
-seed(1)
+single_threaded_standalone()
 
 taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
 Vt, Vr, El = -50 * mV, -60 * mV, a.el * mV
