@@ -95,6 +95,23 @@ func splitCells(line string, cells []csvCell) []csvCell {
 // readCSVMatrix reads a matrix written one row per line, values separated
 // by commas, no header.
 func readCSVMatrix(display string, data []byte, field string, shape matrixShape, spec intSpec) (*matrix, error) {
+	vals, err := readCSVCells(display, data, field, shape, func(text string) (int32, string) {
+		v, msg := parseNumberText(text, spec)
+		if msg == "" {
+			msg = spec.check(v, text)
+		}
+		return int32(v), msg
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &matrix{rows: shape.rows, cols: shape.cols, vals: vals}, nil
+}
+
+// readCSVCells reads the cells of a CSV matrix of the given shape in
+// row-major order, converting each by conv, which says what is wrong with
+// a cell's text.
+func readCSVCells[T any](display string, data []byte, field string, shape matrixShape, conv func(text string) (T, string)) ([]T, error) {
 	lines, err := csvLines(display, data, field)
 	if err != nil {
 		return nil, err
@@ -102,7 +119,7 @@ func readCSVMatrix(display string, data []byte, field string, shape matrixShape,
 	if len(lines) != shape.rows {
 		return nil, newError(ir.Pos{File: display}, field, "%s", shape.rowsMsg(len(lines)))
 	}
-	m := &matrix{rows: shape.rows, cols: shape.cols}
+	var vals []T
 	var cells []csvCell
 	for r, l := range lines {
 		cells = splitCells(l.text, cells)
@@ -112,20 +129,17 @@ func readCSVMatrix(display string, data []byte, field string, shape matrixShape,
 		if r == 0 {
 			// Every value takes at least two bytes ("0,"), which bounds the
 			// allocation by the file however the shape grew.
-			m.vals = make([]int32, 0, min(shape.rows*shape.cols, len(data)/2+1))
+			vals = make([]T, 0, min(shape.rows*shape.cols, len(data)/2+1))
 		}
 		for c, cell := range cells {
-			v, msg := parseNumberText(cell.text, spec)
-			if msg == "" {
-				msg = spec.check(v, cell.text)
-			}
+			v, msg := conv(cell.text)
 			if msg != "" {
 				return nil, newError(ir.Pos{File: display, Line: l.num, Col: cell.col}, joinIndex(joinIndex(field, r), c), "%s", msg)
 			}
-			m.vals = append(m.vals, int32(v))
+			vals = append(vals, v)
 		}
 	}
-	return m, nil
+	return vals, nil
 }
 
 // readCSVVector reads n values written one per line or all on one line.
@@ -360,6 +374,16 @@ func (a *npyArray) checkedElement(i int, spec intSpec) (int32, string) {
 
 // readNPYMatrix reads a 2-D array of shape [rows, cols].
 func readNPYMatrix(display string, data []byte, field string, shape matrixShape, spec intSpec) (*matrix, error) {
+	vals, err := readNPYCells(display, data, field, shape, func(a *npyArray, i int) (int32, string) { return a.checkedElement(i, spec) })
+	if err != nil {
+		return nil, err
+	}
+	return &matrix{rows: shape.rows, cols: shape.cols, vals: vals}, nil
+}
+
+// readNPYCells reads a 2-D array of the given shape in row-major order,
+// converting element i (in storage order) by conv.
+func readNPYCells[T any](display string, data []byte, field string, shape matrixShape, conv func(a *npyArray, i int) (T, string)) ([]T, error) {
 	pos := ir.Pos{File: display}
 	a, msg := parseNPY(data)
 	if msg != "" {
@@ -374,21 +398,21 @@ func readNPYMatrix(display string, data []byte, field string, shape matrixShape,
 	if a.shape[1] != shape.cols {
 		return nil, newError(pos, field, "%s", shape.colsMsg(a.shape[1]))
 	}
-	m := &matrix{rows: shape.rows, cols: shape.cols, vals: make([]int32, shape.rows*shape.cols)}
-	for r := range m.rows {
-		for c := range m.cols {
-			i := r*m.cols + c
+	vals := make([]T, shape.rows*shape.cols)
+	for r := range shape.rows {
+		for c := range shape.cols {
+			i := r*shape.cols + c
 			if a.fortran {
-				i = c*m.rows + r
+				i = c*shape.rows + r
 			}
-			v, msg := a.checkedElement(i, spec)
+			v, msg := conv(a, i)
 			if msg != "" {
 				return nil, newError(pos, joinIndex(joinIndex(field, r), c), "%s", msg)
 			}
-			m.vals[r*m.cols+c] = v
+			vals[r*shape.cols+c] = v
 		}
 	}
-	return m, nil
+	return vals, nil
 }
 
 // readNPYVector reads a 1-D array of n values.

@@ -267,6 +267,10 @@ func (p *parser) document(root *yaml.Node) (*ir.Network, error) {
 		}
 		p.timestepText = resolve(n).Value
 		net.Timestep, _ = p.timestep.Float64()
+	} else if hasFloatModel(m.get("populations")) {
+		// Float models are written in time constants: 1ms unless told.
+		p.timestep, p.timestepText = big.NewRat(1, 1000), defaultFloatTimestep
+		net.Timestep = 1e-3
 	}
 	if net.Populations, err = p.populations(m.get("populations")); err != nil {
 		return nil, err
@@ -277,6 +281,24 @@ func (p *parser) document(root *yaml.Node) (*ir.Network, error) {
 		}
 	}
 	return net, nil
+}
+
+// defaultFloatTimestep is the timestep of a network with cuba_lif
+// populations that does not set one.
+const defaultFloatTimestep = "1ms"
+
+// hasFloatModel reports whether a populations list (not yet checked) has
+// a population of model cuba_lif.
+func hasFloatModel(n *yaml.Node) bool {
+	if n = resolve(n); n == nil || n.Kind != yaml.SequenceNode {
+		return false
+	}
+	for _, item := range n.Content {
+		if m := lookup(resolve(item), "model"); m != nil && resolve(m).Value == ir.ModelCUBALIF.String() {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) version(n *yaml.Node) error {
@@ -344,12 +366,27 @@ func (p *parser) populations(n *yaml.Node) ([]ir.Population, error) {
 		if pop.Model, ok = ir.ParseModel(modelName); !ok {
 			return nil, p.errorf(resolve(m.get("model")), m.field("model"), "unknown model %s (allowed: %s)", quote(modelName), modelNames())
 		}
+		// A network is integer (lif) or float (cuba_lif), not both: the
+		// quantise pass turns a whole float network into an integer one.
+		if pop.Model == ir.ModelLIF || pop.Model == ir.ModelCUBALIF {
+			for j := range pops {
+				if other := pops[j].Model; other != ir.ModelInput && other != pop.Model {
+					return nil, p.errorf(resolve(m.get("model")), m.field("model"), "%s, but populations[%d] %q is %s (allowed: lif and input, or cuba_lif and input, in one network)", pop.Model, j, pops[j].Name, other)
+				}
+			}
+		}
 		params := m.get("params")
 		switch {
 		case pop.Model == ir.ModelLIF && params == nil:
 			return nil, p.errorf(m.node, path, "missing key \"params\" (a lif population needs at least vth)")
+		case pop.Model == ir.ModelCUBALIF && params == nil:
+			return nil, p.errorf(m.node, path, "missing key \"params\" (a cuba_lif population needs tau_syn, tau_mem and v_th)")
 		case pop.Model == ir.ModelLIF:
 			if pop.LIF, err = p.lifParams(params, m.field("params"), &pop); err != nil {
+				return nil, err
+			}
+		case pop.Model == ir.ModelCUBALIF:
+			if pop.CUBA, err = p.cubaParams(params, m.field("params"), &pop); err != nil {
 				return nil, err
 			}
 		case params != nil:
@@ -383,11 +420,14 @@ func (p *parser) lifParams(n *yaml.Node, path string, pop *ir.Population) (*ir.L
 			required = append(required, d.Name)
 		}
 	}
-	m, err := p.mapping(n, path, allowed, required)
+	m, err := p.mapping(n, path, append(allowed, "reset"), required)
 	if err != nil {
 		return nil, err
 	}
 	lif := &ir.LIFParams{}
+	if lif.Reset, err = p.reset(m.get("reset"), m.field("reset")); err != nil {
+		return nil, err
+	}
 	for _, d := range ir.LIFParamTable {
 		spec := intSpec{min: d.Min, max: d.Max, time: timeParams[d.Name]}
 		v := m.get(d.Name)
@@ -500,6 +540,19 @@ func (p *parser) matrixFile(n *yaml.Node, path, field string, shape matrixShape,
 
 // inlineMatrix reads a matrix written as a YAML list of rows.
 func (p *parser) inlineMatrix(n *yaml.Node, path string, shape matrixShape, spec intSpec) (*matrix, error) {
+	vals, err := inlineCells(p, n, path, shape, func(cell *yaml.Node, path string) (int32, error) {
+		v, err := p.integer(cell, path, spec)
+		return int32(v), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &matrix{rows: shape.rows, cols: shape.cols, vals: vals}, nil
+}
+
+// inlineCells reads the cells of a matrix written as a YAML list of rows,
+// in row-major order, converting each by conv.
+func inlineCells[T any](p *parser, n *yaml.Node, path string, shape matrixShape, conv func(cell *yaml.Node, path string) (T, error)) ([]T, error) {
 	n = resolve(n)
 	if len(n.Content) != shape.rows {
 		return nil, p.errorf(n, path, "%s", shape.rowsMsg(len(n.Content)))
@@ -516,18 +569,18 @@ func (p *parser) inlineMatrix(n *yaml.Node, path string, shape matrixShape, spec
 			return nil, p.errorf(resolve(rowNode), rowPath, "%s", shape.colsMsg(len(row)))
 		}
 	}
-	m := &matrix{rows: shape.rows, cols: shape.cols, vals: make([]int32, 0, shape.rows*shape.cols)}
+	vals := make([]T, 0, shape.rows*shape.cols)
 	for r, rowNode := range n.Content {
 		rowPath := joinIndex(path, r)
 		for c, cell := range resolve(rowNode).Content {
-			v, err := p.integer(cell, joinIndex(rowPath, c), spec)
+			v, err := conv(cell, joinIndex(rowPath, c))
 			if err != nil {
 				return nil, err
 			}
-			m.vals = append(m.vals, int32(v))
+			vals = append(vals, v)
 		}
 	}
-	return m, nil
+	return vals, nil
 }
 
 // fmtAllowed lists names for "(allowed: ...)", shortened when long.

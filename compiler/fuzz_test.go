@@ -3,6 +3,7 @@ package compiler
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -108,7 +109,7 @@ func checkValues(t *testing.T, vals []int32, n int, spec intSpec) {
 // testdataArrays returns the files in testdata with the given extension,
 // with the shape the descriptions there read them as ([n] for a vector).
 func testdataArrays(f *testing.F, ext string) map[string][]int {
-	shapes := map[string][]int{"weights": {4, 3}, "delays": {4, 3}, "vth": {4}, "du": {4}}
+	shapes := map[string][]int{"weights": {4, 3}, "delays": {4, 3}, "vth": {4}, "du": {4}, "float_weights": {2, 3}, "float_bias": {2}}
 	out := map[string][]int{}
 	paths, _ := filepath.Glob("testdata/*" + ext)
 	for _, p := range paths {
@@ -153,6 +154,27 @@ func readArrays(t *testing.T, kind string, data []byte, rows, cols int, delays b
 		vals, err := readVector("f"+kind, data, "p", rows, "pop", spec)
 		if err == nil {
 			checkValues(t, vals, rows, spec)
+		}
+		return err
+	})
+	// The float readers of cuba_lif weights: finite values of the shape.
+	arrayCheck(t, data, 2*perByte, func() error {
+		var vals []float64
+		var err error
+		if kind == ".npy" {
+			vals, err = readNPYCells("f"+kind, data, "w", shape, npyFloat)
+		} else {
+			vals, err = readCSVCells("f"+kind, data, "w", shape, floatCell)
+		}
+		if err == nil {
+			if len(vals) != rows*cols {
+				t.Fatalf("%d float values, asked for %dx%d", len(vals), rows, cols)
+			}
+			for _, v := range vals {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("float value %v accepted", v)
+				}
+			}
 		}
 		return err
 	})

@@ -19,6 +19,8 @@ type Pass struct {
 	Doc  string
 	// Target passes run only when the compilation has a target.
 	Target bool
+	// Float passes run only on networks with cuba_lif populations.
+	Float bool
 	Run    func(*State) error
 	// Dump writes what the pass made, for --dump-after; nil: the network IR.
 	Dump func(*State, io.Writer) error
@@ -26,6 +28,8 @@ type Pass struct {
 
 // Passes is the pipeline, in order.
 var Passes = []Pass{
+	{Name: "quantize", Float: true, Run: quantize,
+		Doc: "lower cuba_lif populations and their float weights to the integer lif model: decays from time constants, a scale per population, a weight exponent per projection (docs/quantization.md)"},
 	{Name: "prepare-weights", Run: prepareWeights,
 		Doc: "apply Lava's weight preparation (clip to the sign mode's range, drop the bits weight_bits does not keep) and report every weight it changes"},
 	{Name: "legalise-delays", Target: true, Run: legaliseDelays,
@@ -62,6 +66,8 @@ type Options struct {
 	Dump      io.Writer
 	// CheckIR validates the IR after every pass (tests turn it on).
 	CheckIR bool
+	// Quantize chooses the bits of the quantise pass (float networks).
+	Quantize QuantizeOptions
 }
 
 // Result is what a compilation makes.
@@ -95,6 +101,10 @@ func Compile(net *ir.Network, opt Options) (*Result, error) {
 	if err := opt.Check(); err != nil {
 		return nil, err
 	}
+	if err := opt.Quantize.Check(); err != nil {
+		return nil, err
+	}
+	float := HasFloat(net)
 	st := &State{Net: net, Report: newReport(net), Opt: opt}
 	if opt.Target != nil {
 		var err error
@@ -104,7 +114,7 @@ func Compile(net *ir.Network, opt Options) (*Result, error) {
 		st.Report.Mapping = &MappingReport{Target: opt.Target.Name, MaxDelay: opt.Target.Core.MaxDelay}
 	}
 	for _, p := range Passes {
-		if p.Target && opt.Target == nil {
+		if p.Target && opt.Target == nil || p.Float && !float {
 			continue
 		}
 		var before, after runtime.MemStats

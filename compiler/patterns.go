@@ -284,6 +284,9 @@ func (pt *pattern) generateRows(from, to int, weight, delay perSynapse, limit in
 	total := int64(from) * int64(per)
 	syn := ir.Synapses{Start: make([]int64, from+1, from+1), Target: make([]int32, total),
 		Weight: make([]int16, total), Delay: make([]uint16, total)}
+	if weight.isFloat {
+		syn.FloatWeight = make([]float64, total)
+	}
 	for s := range syn.Start {
 		syn.Start[s] = int64(s) * int64(per)
 	}
@@ -293,7 +296,11 @@ func (pt *pattern) generateRows(from, to int, weight, delay perSynapse, limit in
 		weights, delays := weight.from(k), delay.from(k)
 		put := func(s int, t int32) {
 			syn.Target[k] = t
-			syn.Weight[k] = int16(weights.next(s, int(t)))
+			if weight.isFloat {
+				syn.FloatWeight[k] = weights.nextFloat()
+			} else {
+				syn.Weight[k] = int16(weights.next(s, int(t)))
+			}
 			syn.Delay[k] = uint16(delays.next(s, int(t)))
 			k++
 		}

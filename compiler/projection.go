@@ -39,7 +39,8 @@ func (p *parser) projections(n *yaml.Node, net *ir.Network) ([]ir.Projection, er
 		if prs[i].Syn, err = builds[i](); err != nil {
 			return nil, err
 		}
-		if prs[i].SignMode == 0 {
+		// Float projections get their sign mode from the quantise pass.
+		if prs[i].SignMode == 0 && prs[i].Syn.FloatWeight == nil && net.Populations[prs[i].To].Model != ir.ModelCUBALIF {
 			prs[i].SignMode, prs[i].SignModeDerived = ir.DeriveSignMode(prs[i].Syn.Weight), true
 		}
 	}
@@ -101,9 +102,17 @@ func (p *parser) projection(item *yaml.Node, path string, net *ir.Network, named
 		return ir.Projection{}, nil, err
 	}
 	from, to := &net.Populations[pr.From], &net.Populations[pr.To]
-	if to.Model != ir.ModelLIF {
+	if to.Model == ir.ModelInput {
 		return ir.Projection{}, nil, p.errorf(resolve(m.get("to")), m.field("to"),
-			"population %q has model %s, which cannot receive synapses (allowed: a lif population)", to.Name, to.Model)
+			"population %q has model %s, which cannot receive synapses (allowed: a lif or cuba_lif population)", to.Name, to.Model)
+	}
+	if to.Model == ir.ModelCUBALIF {
+		for _, key := range []string{"weight_exp", "weight_bits", "sign_mode"} {
+			if n := m.get(key); n != nil {
+				return ir.Projection{}, nil, p.errorf(resolve(n), m.field(key),
+					"not allowed on a projection into a cuba_lif population: the quantise pass chooses it (set the bits with --weight-bits; docs/quantization.md)")
+			}
+		}
 	}
 	if n := m.get("weight_exp"); n != nil {
 		v, err := p.integer(n, m.field("weight_exp"), intSpec{min: ir.WeightExpMin, max: ir.WeightExpMax})
@@ -178,18 +187,25 @@ func (p *parser) populationRef(n *yaml.Node, path string, net *ir.Network) (int,
 // number, a uniform draw (one per synapse, in CSR order, from a stream of
 // its own: that is what makes uniform draws reproducible), or the entry of
 // a [to.size, from.size] matrix.
+// Float weights (of projections into cuba_lif populations) are isFloat:
+// fvalue or a float draw (a float matrix is read by floatDenseWeights).
 type perSynapse struct {
 	value  int64
 	draw   *uniformDraw
 	matrix *matrix
+
+	isFloat bool
+	fvalue  float64
 }
 
-// uniformDraw is {uniform: {min, max, seed}}: integers in [lo, hi] from
-// the generator that starts at state.
+// uniformDraw is {uniform: {min, max, seed}}: integers in [lo, hi], or
+// floats in [flo, fhi), from the generator that starts at state.
 type uniformDraw struct {
-	lo, hi int64
-	state  uint64
+	lo, hi   int64
+	flo, fhi float64
+	state    uint64
 }
+
 
 // from returns the values of the synapses from the k-th one on, in CSR
 // order, assuming that every draw before the k-th took one number of the
@@ -197,9 +213,9 @@ type uniformDraw struct {
 // ranges; the caller checks r.rejects to see whether that held within its
 // own synapses).
 func (v perSynapse) from(k int64) valueCursor {
-	c := valueCursor{value: v.value, matrix: v.matrix}
+	c := valueCursor{value: v.value, matrix: v.matrix, fvalue: v.fvalue}
 	if v.draw != nil {
-		c.uniform, c.lo, c.hi = true, v.draw.lo, v.draw.hi
+		c.uniform, c.lo, c.hi, c.flo, c.fhi = true, v.draw.lo, v.draw.hi, v.draw.flo, v.draw.fhi
 		c.r = rng{state: v.draw.state + uint64(k)*goldenGamma}
 	}
 	return c
@@ -207,11 +223,23 @@ func (v perSynapse) from(k int64) valueCursor {
 
 // valueCursor gives the values of successive synapses (perSynapse.from).
 type valueCursor struct {
-	uniform bool
-	lo, hi  int64
-	r       rng
-	value   int64
-	matrix  *matrix
+	uniform  bool
+	lo, hi   int64
+	flo, fhi float64
+	r        rng
+	value    int64
+	matrix   *matrix
+	fvalue   float64
+}
+
+// nextFloat is next for float values. A uniform float takes one number
+// of the stream: the top 53 bits as a fraction in [0, 1).
+func (c *valueCursor) nextFloat() float64 {
+	if c.uniform {
+		x := float64(c.r.next()>>11) * 0x1p-53
+		return c.flo + float64((c.fhi-c.flo)*x)
+	}
+	return c.fvalue
 }
 
 func (c *valueCursor) next(src, tgt int) int64 {
@@ -233,7 +261,15 @@ func (p *parser) synapses(m *mapping, from, to *ir.Population) (synapseBuild, er
 	if c := m.get("connect"); c != nil {
 		return p.patternSynapses(m, c, from, to, shape)
 	}
-	w, err := p.denseWeights(m.get("weights"), m.field("weights"), shape)
+	float := to.Model == ir.ModelCUBALIF
+	var w *matrix
+	var fw []float64
+	var err error
+	if float {
+		fw, err = p.floatDenseWeights(m.get("weights"), m.field("weights"), shape)
+	} else {
+		w, err = p.denseWeights(m.get("weights"), m.field("weights"), shape)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -243,9 +279,17 @@ func (p *parser) synapses(m *mapping, from, to *ir.Population) (synapseBuild, er
 	}
 	delays := delay.from(0)
 	nonzero := 0
-	for _, v := range w.vals {
-		if v != 0 {
-			nonzero++
+	if float {
+		for _, v := range fw {
+			if v != 0 {
+				nonzero++
+			}
+		}
+	} else {
+		for _, v := range w.vals {
+			if v != 0 {
+				nonzero++
+			}
 		}
 	}
 	if int64(nonzero) > p.limits.maxSynapses {
@@ -256,10 +300,15 @@ func (p *parser) synapses(m *mapping, from, to *ir.Population) (synapseBuild, er
 	}
 	// Walk column by column: a column is a source's row of the CSR.
 	b := ir.NewRowBuilder(from.Size, nonzero)
-	for src := range w.cols {
-		for tgt := range w.rows {
-			if v := w.at(tgt, src); v != 0 {
-				b.Add(src, tgt, int16(v), uint16(delays.next(src, tgt)))
+	for src := range shape.cols {
+		for tgt := range shape.rows {
+			switch {
+			case float:
+				if v := fw[tgt*shape.cols+src]; v != 0 {
+					b.AddFloat(src, tgt, v, uint16(delays.next(src, tgt)))
+				}
+			case w.at(tgt, src) != 0:
+				b.Add(src, tgt, int16(w.at(tgt, src)), uint16(delays.next(src, tgt)))
 			}
 		}
 	}
@@ -272,7 +321,12 @@ func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Populati
 	if err != nil {
 		return nil, err
 	}
-	weight, err := p.patternWeights(m.get("weights"), m.field("weights"))
+	var weight perSynapse
+	if to.Model == ir.ModelCUBALIF {
+		weight, err = p.floatPatternWeights(m.get("weights"), m.field("weights"))
+	} else {
+		weight, err = p.patternWeights(m.get("weights"), m.field("weights"))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +348,11 @@ func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Populati
 				return false
 			}
 			count++
-			b.Add(src, tgt, int16(weights.next(src, tgt)), uint16(delays.next(src, tgt)))
+			if weight.isFloat {
+				b.AddFloat(src, tgt, weights.nextFloat(), uint16(delays.next(src, tgt)))
+			} else {
+				b.Add(src, tgt, int16(weights.next(src, tgt)), uint16(delays.next(src, tgt)))
+			}
 			return true
 		})
 		if overflow {

@@ -25,6 +25,9 @@ type Report struct {
 	IRBytes     int64              `json:"ir_synapse_bytes"`
 	Populations []PopulationReport `json:"populations"`
 	Projections []ProjectionReport `json:"projections"`
+	// Quantization is what the quantise pass chose for a float network;
+	// nil for an integer one.
+	Quantization *QuantReport `json:"quantization,omitempty"`
 	// Mapping is the mapping onto a target's cores; nil without a target.
 	Mapping *MappingReport `json:"mapping,omitempty"`
 	// Passes and Steps (the mapping's steps within its passes) are timings;

@@ -40,6 +40,17 @@ func (b *RowBuilder) Add(src, tgt int, w int16, d uint16) {
 	b.syn.Delay = append(b.syn.Delay, d)
 }
 
+// AddFloat appends one synapse of a projection into a cuba_lif
+// population: its float weight, and 0 as its integer weight until the
+// quantise pass sets it. A builder takes Add or AddFloat, not both.
+func (b *RowBuilder) AddFloat(src, tgt int, w float64, d uint16) {
+	if b.syn.FloatWeight == nil {
+		b.syn.FloatWeight = make([]float64, 0, cap(b.syn.Target))
+	}
+	b.Add(src, tgt, 0, d)
+	b.syn.FloatWeight = append(b.syn.FloatWeight, w)
+}
+
 // closeRowsBefore ends every open row below src: Start[r+1] marks the end of row r.
 func (b *RowBuilder) closeRowsBefore(src int) {
 	for b.src < src {

@@ -2,9 +2,12 @@
 // projections of synapses between them, as every later stage sees them.
 //
 // The frontend (package compiler) builds a Network from net.yaml; passes
-// transform it; backends (loihi-sim, fpga) consume it. A Network holds only
-// integers: the meaning of every number is the neuron model of
-// docs/neuron-model.md, implemented once in Go by backend/loihi-sim.
+// transform it; backends (loihi-sim, fpga) consume it. What backends see
+// holds only integers: the meaning of every number is the neuron model of
+// docs/neuron-model.md, implemented once in Go by backend/loihi-sim. A
+// description may also give float cuba_lif populations (docs/float-model.md):
+// they are the input of the quantise pass, which lowers them to lif, and of
+// backend/floatsim, their float64 reference.
 //
 // Synapses are stored per projection as a struct of arrays in CSR order by
 // source neuron (see Synapses), eight bytes per synapse, so that 10^8
@@ -13,6 +16,7 @@ package ir
 
 import (
 	"fmt"
+	"math"
 )
 
 // FormatVersion is the net.yaml version this IR describes.
@@ -56,10 +60,14 @@ const (
 	ModelInput Model = iota + 1
 	// ModelLIF is the integer CUBA LIF of docs/neuron-model.md.
 	ModelLIF
+	// ModelCUBALIF is the float CUBA LIF of docs/float-model.md, with
+	// float weights on the synapses into it; the quantise pass lowers it
+	// to ModelLIF.
+	ModelCUBALIF
 )
 
 // Models lists the model names accepted in net.yaml, in documentation order.
-var Models = []Model{ModelInput, ModelLIF}
+var Models = []Model{ModelInput, ModelLIF, ModelCUBALIF}
 
 func (m Model) String() string {
 	switch m {
@@ -67,6 +75,8 @@ func (m Model) String() string {
 		return "input"
 	case ModelLIF:
 		return "lif"
+	case ModelCUBALIF:
+		return "cuba_lif"
 	}
 	return fmt.Sprintf("Model(%d)", uint8(m))
 }
@@ -88,6 +98,8 @@ type Population struct {
 	Model Model
 	// LIF holds the parameters of a ModelLIF population; nil otherwise.
 	LIF *LIFParams
+	// CUBA holds the parameters of a ModelCUBALIF population; nil otherwise.
+	CUBA *CUBAParams
 	// Relay marks relay neurons that the compiler added to carry delays
 	// longer than a target holds; their spikes are not outputs.
 	Relay bool
@@ -118,8 +130,81 @@ func (p Param) Uniform() bool {
 
 // LIFParams are the parameters of the integer CUBA LIF neuron
 // (docs/neuron-model.md gives their meaning). U and V are initial state.
+// Reset is one mode for the whole population.
 type LIFParams struct {
 	Du, Dv, Vth, BiasMant, BiasExp, Refractory, U, V Param
+	Reset                                            Reset
+}
+
+// Reset is what a spike does to the voltage.
+type Reset uint8
+
+const (
+	// ResetZero sets v to 0 (Loihi's and Lava's reset).
+	ResetZero Reset = iota
+	// ResetSubtract subtracts the threshold (vth<<6) from v, keeping what
+	// lay above it: the neuron then counts its input without loss, a
+	// uniform quantiser of its integral.
+	ResetSubtract
+)
+
+// Resets lists the reset modes accepted in net.yaml.
+var Resets = []Reset{ResetZero, ResetSubtract}
+
+func (r Reset) String() string {
+	switch r {
+	case ResetZero:
+		return "zero"
+	case ResetSubtract:
+		return "subtract"
+	}
+	return fmt.Sprintf("Reset(%d)", uint8(r))
+}
+
+// ParseReset returns the reset mode named s.
+func ParseReset(s string) (Reset, bool) {
+	for _, r := range Resets {
+		if r.String() == s {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// CUBAParams are the parameters of the float CUBA LIF neuron
+// (docs/float-model.md): time constants in steps (+Inf: no decay; TauSyn
+// 0: the current lasts one step), threshold and bias in the units of the
+// weights. Bias has one value, or one per neuron.
+type CUBAParams struct {
+	TauSyn, TauMem float64
+	VTh            float64
+	Bias           []float64
+	Reset          Reset
+}
+
+// Decays returns the decay factors per step, α_syn = exp(-1/TauSyn) and
+// α_mem = exp(-1/TauMem) (tau 0: 0; +Inf: 1). The float simulator and the
+// quantise pass both take them from here.
+func (c *CUBAParams) Decays() (alphaSyn, alphaMem float64) {
+	return decayPerStep(c.TauSyn), decayPerStep(c.TauMem)
+}
+
+func decayPerStep(tau float64) float64 {
+	switch {
+	case tau == 0:
+		return 0
+	case math.IsInf(tau, 1):
+		return 1
+	}
+	return math.Exp(-1 / tau)
+}
+
+// BiasAt returns the bias of neuron i.
+func (c *CUBAParams) BiasAt(i int) float64 {
+	if len(c.Bias) == 1 {
+		return c.Bias[0]
+	}
+	return c.Bias[i]
 }
 
 // LIFParam describes one LIF parameter: its net.yaml name, where it lives
@@ -239,11 +324,17 @@ type Projection struct {
 // Target[Start[s]:Start[s+1]] and likewise Weight and Delay, with targets
 // (indices within the To population) strictly increasing. A (source,
 // target) pair has at most one synapse per projection.
+//
+// Projections into a cuba_lif population carry their weights in
+// FloatWeight, and Weight is zero until the quantise pass fills it.
 type Synapses struct {
 	Start  []int64
 	Target []int32
 	Weight []int16 // as described, before weight preparation
 	Delay  []uint16
+	// FloatWeight holds the float weights of a projection into a cuba_lif
+	// population; nil otherwise.
+	FloatWeight []float64
 }
 
 // Len returns the number of synapses.

@@ -3,6 +3,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Validate checks every invariant of the IR: names, sizes, parameter
@@ -35,13 +36,24 @@ func (n *Network) Validate() error {
 		}
 		switch p.Model {
 		case ModelInput:
-			if p.LIF != nil {
-				fail(p.Pos, "population %q: input population with LIF parameters", p.Name)
+			if p.LIF != nil || p.CUBA != nil {
+				fail(p.Pos, "population %q: input population with neuron parameters", p.Name)
+			}
+		case ModelCUBALIF:
+			if p.LIF != nil || p.CUBA == nil {
+				fail(p.Pos, "population %q: cuba_lif population needs CUBA parameters and no LIF ones", p.Name)
+				continue
+			}
+			if err := p.CUBA.validate(p.Size); err != nil {
+				fail(p.Pos, "population %q: %v", p.Name, err)
 			}
 		case ModelLIF:
-			if p.LIF == nil {
-				fail(p.Pos, "population %q: lif population without parameters", p.Name)
+			if p.LIF == nil || p.CUBA != nil {
+				fail(p.Pos, "population %q: lif population needs LIF parameters and no CUBA ones", p.Name)
 				continue
+			}
+			if p.LIF.Reset != ResetZero && p.LIF.Reset != ResetSubtract {
+				fail(p.Pos, "population %q: reset %v", p.Name, p.LIF.Reset)
 			}
 			for _, d := range LIFParamTable {
 				v := *d.Field(p.LIF)
@@ -75,14 +87,46 @@ func (n *Network) Validate() error {
 		if pr.WeightBits < 1 || pr.WeightBits > 8 {
 			fail(pr.Pos, "projection %q: weight_bits %d (allowed: 1..8)", pr.Name, pr.WeightBits)
 		}
-		if _, ok := signModeNames[pr.SignMode]; !ok {
+		float := to.Model == ModelCUBALIF
+		if _, ok := signModeNames[pr.SignMode]; !ok && !(float && pr.SignMode == 0) {
 			fail(pr.Pos, "projection %q: sign mode %v", pr.Name, pr.SignMode)
+		}
+		switch {
+		case float && len(pr.Syn.FloatWeight) != len(pr.Syn.Target):
+			fail(pr.Pos, "projection %q into cuba_lif: %d float weights for %d synapses", pr.Name, len(pr.Syn.FloatWeight), len(pr.Syn.Target))
+		case !float && pr.Syn.FloatWeight != nil:
+			fail(pr.Pos, "projection %q into %v: float weights", pr.Name, to.Model)
+		}
+		for _, w := range pr.Syn.FloatWeight {
+			if math.IsNaN(w) || math.IsInf(w, 0) {
+				fail(pr.Pos, "projection %q: float weight %v (allowed: finite)", pr.Name, w)
+				break
+			}
 		}
 		if err := pr.Syn.validate(n.Populations[pr.From].Size, to.Size); err != nil {
 			fail(pr.Pos, "projection %q: %v", pr.Name, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (c *CUBAParams) validate(size int) error {
+	switch {
+	case !(c.TauSyn >= 0) || !(c.TauMem > 0):
+		return fmt.Errorf("tau_syn %v, tau_mem %v (allowed: tau_syn >= 0, tau_mem > 0, +Inf for no decay)", c.TauSyn, c.TauMem)
+	case !(c.VTh > 0) || math.IsInf(c.VTh, 0):
+		return fmt.Errorf("v_th %v (allowed: finite, > 0)", c.VTh)
+	case len(c.Bias) != 1 && len(c.Bias) != size:
+		return fmt.Errorf("bias has %d values (allowed: 1 or %d)", len(c.Bias), size)
+	case c.Reset != ResetZero && c.Reset != ResetSubtract:
+		return fmt.Errorf("reset %v", c.Reset)
+	}
+	for i, b := range c.Bias {
+		if math.IsNaN(b) || math.IsInf(b, 0) {
+			return fmt.Errorf("bias[%d] = %v (allowed: finite)", i, b)
+		}
+	}
+	return nil
 }
 
 func (s *Synapses) validate(sources, targets int) error {

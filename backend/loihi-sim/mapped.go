@@ -238,7 +238,7 @@ func NewMapped(m *ir.Mapped, p *Profile) (*MappedSim, error) {
 				continue
 			}
 			lp := pop.LIF
-			s.config[g] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i))
+			s.config[g] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i), lp.Reset)
 			s.neurons[g] = Neuron{U: lp.U.At(i), V: lp.V.At(i)}
 			c := &s.cores[m.CoreOf[g]]
 			local[g] = int32(len(c.neurons))

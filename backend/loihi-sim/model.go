@@ -40,18 +40,25 @@ type NeuronConfig struct {
 	DecayV     int32 // 4096 - dv
 	Bias       int32 // bias_mant << bias_exp
 	Threshold  int32 // vth << 6
-	Refractory int32 // steps v is held at 0 after a spike
+	Refractory int32 // steps v is held after a spike
+	// ResetKeep is what a spike keeps of v - Threshold, as a mask: 0 for
+	// reset to zero, -1 for reset by subtraction.
+	ResetKeep int32
 }
 
 // Configure pre-computes a neuron's update constants from its parameters.
-func Configure(du, dv, vth, biasMant, biasExp, refractory int32) NeuronConfig {
-	return NeuronConfig{
+func Configure(du, dv, vth, biasMant, biasExp, refractory int32, reset ir.Reset) NeuronConfig {
+	c := NeuronConfig{
 		DecayU:     decayUnity - du - 1,
 		DecayV:     decayUnity - dv,
 		Bias:       biasMant << biasExp,
 		Threshold:  vth << vthShift,
 		Refractory: refractory,
 	}
+	if reset == ir.ResetSubtract {
+		c.ResetKeep = -1
+	}
+	return c
 }
 
 // Update advances neuron n by one step with synaptic input in, the sum of
@@ -61,7 +68,7 @@ func (c *NeuronConfig) Update(n *Neuron, in int32) bool {
 	var v int32
 	n.U, v = c.integrate(n.U, n.V, in)
 	var spiked bool
-	n.Refractory, n.V, spiked = c.fire(n.Refractory, v)
+	n.Refractory, n.V, spiked = c.fire(n.Refractory, n.V, v)
 	return spiked
 }
 
@@ -78,12 +85,16 @@ func (c *NeuronConfig) integrate(u, v, in int32) (int32, int32) {
 
 // fire applies the refractory period and the threshold to a candidate v:
 // it returns the new refractory count and v, and whether the neuron spiked.
-func (c *NeuronConfig) fire(refractory, v int32) (int32, int32, bool) {
+// While refractory, v keeps its value from before the step (what the
+// reset left: 0 after a reset to zero). A spike leaves v - Threshold
+// (reset by subtraction) or 0: the candidate is clamped, so v > Threshold
+// and the difference is in range.
+func (c *NeuronConfig) fire(refractory, before, v int32) (int32, int32, bool) {
 	switch {
 	case refractory > 0:
-		return refractory - 1, 0, false
+		return refractory - 1, before, false
 	case v > c.Threshold:
-		return c.Refractory, 0, true
+		return c.Refractory, (v - c.Threshold) & c.ResetKeep, true
 	}
 	return refractory, v, false
 }
@@ -104,7 +115,7 @@ func updateNeurons(cfg []NeuronConfig, u, v, refractory, in []int32, base int32,
 	for i := range n {
 		c := &cfg[i&perNeuron]
 		x, y := c.integrate(u[i], v[i], in[i])
-		r, y, spiked := c.fire(refractory[i], y)
+		r, y, spiked := c.fire(refractory[i], v[i], y)
 		u[i], v[i], refractory[i], in[i] = x, y, r, 0
 		if spiked {
 			spikes = appendSpike(spikes, base+int32(i))

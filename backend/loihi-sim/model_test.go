@@ -82,13 +82,13 @@ func TestIncrement(t *testing.T) {
 
 func TestNeuronUpdateEdges(t *testing.T) {
 	// du = 4095 clears u; du = 0 still decays by 1/4096, rounding toward zero.
-	c := Configure(4095, 0, ir.VthMax, 0, 0, 0)
+	c := Configure(4095, 0, ir.VthMax, 0, 0, 0, ir.ResetZero)
 	n := Neuron{U: 1 << 20}
 	c.Update(&n, 0)
 	if n.U != 0 {
 		t.Errorf("du=4095: u = %d, want 0", n.U)
 	}
-	c = Configure(0, 0, ir.VthMax, 0, 0, 0)
+	c = Configure(0, 0, ir.VthMax, 0, 0, 0, ir.ResetZero)
 	n = Neuron{U: -4097}
 	c.Update(&n, 0)
 	if n.U != -4095 { // -4097·4095/4096 = -4095.9998
@@ -101,14 +101,14 @@ func TestNeuronUpdateEdges(t *testing.T) {
 		t.Errorf("wrap: u = %d, want %d", n.U, want)
 	}
 	// v saturates at ±(2^23-1).
-	c = Configure(4095, 0, ir.VthMax, 0, 0, 0)
+	c = Configure(4095, 0, ir.VthMax, 0, 0, 0, ir.ResetZero)
 	n = Neuron{V: -ir.StateMax}
 	c.Update(&n, -1<<22)
 	if n.V != ir.StateMin+1 {
 		t.Errorf("clip: v = %d, want %d", n.V, ir.StateMin+1)
 	}
 	// Strict threshold: v == vth<<6 does not spike, one more does.
-	c = Configure(4095, 4095, 10, 0, 0, 0)
+	c = Configure(4095, 4095, 10, 0, 0, 0, ir.ResetZero)
 	n = Neuron{}
 	if c.Update(&n, 640) {
 		t.Error("spiked at v == vth<<6")
@@ -118,7 +118,7 @@ func TestNeuronUpdateEdges(t *testing.T) {
 		t.Errorf("no spike or no reset at v = vth<<6 + 1: v = %d", n.V)
 	}
 	// Bias is bias_mant << bias_exp.
-	c = Configure(0, 4095, ir.VthMax, -3, 7, 0)
+	c = Configure(0, 4095, ir.VthMax, -3, 7, 0, ir.ResetZero)
 	n = Neuron{}
 	c.Update(&n, 0)
 	if n.V != -384 {
@@ -129,7 +129,7 @@ func TestNeuronUpdateEdges(t *testing.T) {
 // A refractory neuron is held at v = 0 for r steps after a spike while u
 // keeps integrating; then it spikes again at once under a constant drive.
 func TestRefractory(t *testing.T) {
-	c := Configure(4095, 4095, 0, 1, 0, 3) // bias 1 > threshold 0: spikes whenever allowed
+	c := Configure(4095, 4095, 0, 1, 0, 3, ir.ResetZero) // bias 1 > threshold 0: spikes whenever allowed
 	n := Neuron{}
 	var spikes []int
 	for step := range 12 {
@@ -142,5 +142,71 @@ func TestRefractory(t *testing.T) {
 	}
 	if want := []int{0, 4, 8}; !slices.Equal(spikes, want) {
 		t.Errorf("spikes at %v, want %v", spikes, want)
+	}
+}
+
+// Reset by subtraction keeps what lay above the threshold, and a
+// refractory neuron holds that residue. A neuron with no voltage leak
+// (dv = 0) and u cleared each step (du = 4095) whose v gains a constant
+// x > 0 per step fires min(T, ⌈T·x/θ⌉ − 1) times in T steps, θ = vth·64,
+// with the strict threshold: after T steps v = T·x − N·θ, which the reset
+// keeps in (0, θ] while x <= θ. The spiking neuron is then a uniform
+// quantiser of its input's integral.
+func TestResetSubtractCountsInput(t *testing.T) {
+	ceilDiv := func(a, b int64) int64 { return (a + b - 1) / b }
+	for _, vth := range []int32{1, 3, 100, 1000} {
+		theta := int64(vth) << 6
+		for _, x := range []int64{1, 7, 63, 64, 65, theta / 3, theta / 2, theta - 1, theta, theta + 1, 2*theta + 5} {
+			if x <= 0 || x > 4095<<7 {
+				continue
+			}
+			// x enters once as bias and once as synaptic input: both paths.
+			for _, viaInput := range []bool{false, true} {
+				mant, exp := int32(x), int32(0)
+				for mant > ir.BiasMantMax {
+					mant, exp = mant>>1, exp+1
+				}
+				if int64(mant)<<exp != x {
+					continue
+				}
+				c := Configure(4095, 0, vth, mant, exp, 0, ir.ResetSubtract)
+				in := int32(0)
+				if viaInput {
+					c = Configure(4095, 0, vth, 0, 0, 0, ir.ResetSubtract)
+					in = int32(x)
+				}
+				n := Neuron{}
+				var count int64
+				for step := int64(1); step <= 500; step++ {
+					if c.Update(&n, in) {
+						count++
+					}
+					if want := min(step, ceilDiv(step*x, theta)-1); count != want {
+						t.Fatalf("vth %d, x %d (input %v): %d spikes after %d steps, want %d", vth, x, viaInput, count, step, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestResetSubtractResidueAndRefractoryHold(t *testing.T) {
+	c := Configure(4095, 0, 10, 0, 0, 2, ir.ResetSubtract) // θ = 640
+	n := Neuron{V: 600}
+	if !c.Update(&n, 100) || n.V != 60 { // 700 > 640: keeps 60
+		t.Fatalf("spike with residue: v = %d, want 60", n.V)
+	}
+	for step := range 2 { // held at 60 whatever the input
+		if c.Update(&n, 5000) || n.V != 60 {
+			t.Fatalf("refractory step %d: v = %d, want 60 held", step, n.V)
+		}
+	}
+	if !c.Update(&n, 5000) || n.V != 60+5000-640 {
+		t.Errorf("after the period: v = %d, want %d", n.V, 60+5000-640)
+	}
+	// At the clamp: v - θ stays in range.
+	n = Neuron{V: ir.StateMax}
+	if !c.Update(&n, 1<<22) || n.V != ir.StateMax-640 {
+		t.Errorf("at the clamp: v = %d, want %d", n.V, ir.StateMax-640)
 	}
 }

@@ -141,6 +141,11 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 	if err := net.Validate(); err != nil {
 		return nil, fmt.Errorf("loihisim: invalid network: %w", err)
 	}
+	for _, p := range net.Populations {
+		if p.Model == ir.ModelCUBALIF {
+			return nil, fmt.Errorf("loihisim: population %q is float (cuba_lif): the quantise pass (compiler.Compile) lowers it to lif first", p.Name)
+		}
+	}
 	n := net.Neurons()
 	if len(net.Projections) > 0 && net.Synapses() >= 1<<32 {
 		return nil, fmt.Errorf("loihisim: %d synapses; the simulator holds at most 2^32", net.Synapses())
@@ -219,7 +224,7 @@ func configure(lp *ir.LIFParams, size int) []NeuronConfig {
 	}
 	cfg := make([]NeuronConfig, size)
 	for i := range cfg {
-		cfg[i] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i))
+		cfg[i] = Configure(lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i), lp.Reset)
 	}
 	return cfg
 }

@@ -5,7 +5,7 @@ import "golang.org/x/sys/cpu"
 // vectorConsts is updateBlocksAVX2's configuration, one int32 per lane
 // broadcast.
 type vectorConsts struct {
-	decayU, decayV, mask, bias, threshold, lowest, highest, refractory int32
+	decayU, decayV, mask, bias, threshold, lowest, highest, refractory, resetKeep int32
 }
 
 // spinPause is one PAUSE instruction, for team.go's waiting loops.
@@ -29,7 +29,7 @@ func updateBlocks(c *NeuronConfig, u, v, refractory, in []int32, spikeMasks []ui
 	}
 	n := blocks * 8
 	_, _, _, _ = v[n-1], refractory[n-1], in[n-1], spikeMasks[blocks-1]
-	k := vectorConsts{c.DecayU, c.DecayV, decayUnity - 1, c.Bias, c.Threshold, stateLowest, stateHighest, c.Refractory}
+	k := vectorConsts{c.DecayU, c.DecayV, decayUnity - 1, c.Bias, c.Threshold, stateLowest, stateHighest, c.Refractory, c.ResetKeep}
 	updateBlocksAVX2(&k, &u[0], &v[0], &refractory[0], &in[0], blocks, &spikeMasks[0])
 	return n
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // The vector kernel (where the CPU has one) equals updateNeurons, the
@@ -25,9 +27,10 @@ func TestVectorKernelEqualsScalar(t *testing.T) {
 	}
 	const n = 8*37 + 5 // a tail for updateNeurons too
 	for trial := range 2000 {
-		c := Configure(int32(r.IntN(4096)), int32(r.IntN(4096)), int32(r.IntN(1<<17)), int32(r.IntN(8191))-4095, int32(r.IntN(8)), int32(r.IntN(16)))
+		reset := ir.Resets[r.IntN(len(ir.Resets))]
+		c := Configure(int32(r.IntN(4096)), int32(r.IntN(4096)), int32(r.IntN(1<<17)), int32(r.IntN(8191))-4095, int32(r.IntN(8)), int32(r.IntN(16)), reset)
 		if trial%10 == 0 {
-			c = Configure([]int32{0, 4095}[r.IntN(2)], []int32{0, 4095}[r.IntN(2)], []int32{0, 1<<17 - 1}[r.IntN(2)], 4095, 7, 15)
+			c = Configure([]int32{0, 4095}[r.IntN(2)], []int32{0, 4095}[r.IntN(2)], []int32{0, 1<<17 - 1}[r.IntN(2)], 4095, 7, 15, reset)
 		}
 		u, v, refr, in := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 		for i := range n {
@@ -74,7 +77,7 @@ func BenchmarkUpdateNeurons(b *testing.B) {
 	for i := range v {
 		v[i] = int32(r.IntN(64000))
 	}
-	cfg := []NeuronConfig{Configure(81, 20, 1000, 352, 0, 50)}
+	cfg := []NeuronConfig{Configure(81, 20, 1000, 352, 0, 50, ir.ResetZero)}
 	src := make([]int32, 1<<16)
 	for i := range src {
 		if r.IntN(20) == 0 { // about CUBA's half an event a neuron and step
