@@ -238,7 +238,7 @@ var LIFParamTable = []LIFParam{
 	{Name: "vth", Min: 0, Max: VthMax, Required: true, Doc: "threshold mantissa: spike when v > vth<<6", Field: func(p *LIFParams) *Param { return &p.Vth }},
 	{Name: "bias_mant", Min: BiasMantMin, Max: BiasMantMax, Doc: "bias mantissa (13-bit signed)", Field: func(p *LIFParams) *Param { return &p.BiasMant }},
 	{Name: "bias_exp", Min: 0, Max: BiasExpMax, Doc: "bias exponent: bias = bias_mant << bias_exp", Field: func(p *LIFParams) *Param { return &p.BiasExp }},
-	{Name: "refractory", Min: 0, Max: RefractoryMax, Doc: "steps after a spike during which v is held at 0", Field: func(p *LIFParams) *Param { return &p.Refractory }},
+	{Name: "refractory", Min: 0, Max: RefractoryMax, Doc: "steps after a spike during which v is held at the value the reset left", Field: func(p *LIFParams) *Param { return &p.Refractory }},
 	{Name: "u", Min: StateMin, Max: StateMax, Doc: "initial current", Field: func(p *LIFParams) *Param { return &p.U }},
 	{Name: "v", Min: StateMin, Max: StateMax, Doc: "initial voltage", Field: func(p *LIFParams) *Param { return &p.V }},
 }

@@ -30,7 +30,7 @@ const (
 // Neuron is the state of one LIF neuron.
 type Neuron struct {
 	U, V int32
-	// Refractory counts the steps left during which v is held at 0.
+	// Refractory counts the steps left during which v is held.
 	Refractory int32
 }
 
