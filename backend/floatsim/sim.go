@@ -24,11 +24,11 @@ package floatsim
 
 import (
 	"fmt"
-	"math/bits"
 	"slices"
 	"unsafe"
 
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
+	"github.com/snnc/snnc/internal/calendar"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -65,11 +65,9 @@ type Sim struct {
 	rowStart []int64 // synapses of source g: synapse[rowStart[g]:rowStart[g+1]]
 	synapse  []synapse
 
-	ring     [][]float64 // ring path: ring[t % len(ring)][neuron], input arriving at step t
-	acc      []float64   // calendar path: the input of the current step
-	calendar []*chunk    // calendar[t & calMask]: groups arriving at step t, in sending order
-	calMask  int
-	free     *chunk
+	ring     [][]float64        // ring path: ring[t % len(ring)][neuron], input arriving at step t
+	acc      []float64          // calendar path: the input of the current step
+	calendar *calendar.Calendar // calendar path: groups (their first synapse) arriving at each step, in sending order
 
 	sent   []int32 // this step's spikes, inputs merged in, by global index
 	inputs []int32 // sorted copy of unsorted inputs
@@ -92,18 +90,6 @@ type synapse struct {
 	target int32 // global neuron index
 	delay  uint16
 	last   bool // the last synapse of its source
-}
-
-// pending is a group waiting for its arrival step: the index of its first
-// synapse.
-type pending uint32
-
-// chunk is a piece of a calendar bucket; chunks come from one free list,
-// so memory follows the entries in flight.
-type chunk struct {
-	n    int
-	e    [1020]pending
-	next *chunk
 }
 
 // Neuron is the state of one cuba_lif neuron: current and voltage.
@@ -176,8 +162,7 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 		s.acc = make([]float64, n)
 		// A group arrives at most maxDelay steps after it is sent, so
 		// the bucket being read never receives.
-		s.calendar = make([]*chunk, 1<<bits.Len(uint(maxDelay)))
-		s.calMask = len(s.calendar) - 1
+		s.calendar = calendar.New(maxDelay)
 	}
 	return s, nil
 }
@@ -341,56 +326,25 @@ func (s *Sim) send(src int32, t int) {
 	}
 	for j, e := range row {
 		if j == 0 || row[j-1].delay != e.delay {
-			s.schedule(t+int(e.delay), pending(s.rowStart[src]+int64(j)))
+			s.calendar.Add(t+int(e.delay), uint32(s.rowStart[src]+int64(j)))
 		}
 	}
-}
-
-func (s *Sim) schedule(step int, p pending) {
-	b := &s.calendar[step&s.calMask]
-	c := *b
-	if c == nil || c.n == len(c.e) {
-		c = s.free
-		if c == nil {
-			c = new(chunk)
-		} else {
-			s.free = c.next
-		}
-		c.next, c.n = *b, 0
-		*b = c
-	}
-	c.e[c.n] = p
-	c.n++
 }
 
 // arrive sums the groups arriving at step t into s.acc, in the order they
-// were scheduled. A bucket's chunks are linked newest first: they are
-// reversed before reading, then returned to the free list.
+// were scheduled.
 func (s *Sim) arrive(t int) {
-	b := &s.calendar[t&s.calMask]
-	var first *chunk
-	for c := *b; c != nil; {
-		next := c.next
-		c.next, first = first, c
-		c = next
-	}
-	*b = nil
-	for c := first; c != nil; {
-		for _, p := range c.e[:c.n] {
-			j := int(p)
-			d := s.synapse[j].delay
-			for {
-				e := &s.synapse[j]
-				s.acc[e.target] += e.weight
-				if e.last || s.synapse[j+1].delay != d {
-					break
-				}
-				j++
+	for p := range s.calendar.Take(t) {
+		j := int(p)
+		d := s.synapse[j].delay
+		for {
+			e := &s.synapse[j]
+			s.acc[e.target] += e.weight
+			if e.last || s.synapse[j+1].delay != d {
+				break
 			}
+			j++
 		}
-		done := c
-		c = c.next
-		done.next, s.free = s.free, done
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/snnc/snnc/internal/calendar"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -50,10 +51,8 @@ type Sim struct {
 
 	ring      [][]int32 // ring[t & ringMask][neuron]: input arriving at step t, modulo 2^32
 	ringMask  int
-	ringDelay uint16   // the longest delay delivered straight into the ring
-	calendar  []*chunk // calendar[t & calMask]: long-delay groups due at step t
-	calMask   int
-	free      *chunk // chunks not in use
+	ringDelay uint16             // the longest delay delivered straight into the ring
+	calendar  *calendar.Calendar // long-delay groups (their first synapse) due at each step
 
 	parts   []part
 	team    *team // nil with one part
@@ -79,19 +78,6 @@ type part struct {
 	spikes []int32
 	masks  []uint8  // spiking lanes of the vector kernel, a byte per 8 neurons
 	_      [64]byte // parts are written at once by different goroutines
-}
-
-// pending is a spike waiting for the delivery of a group: the index of the
-// group's first synapse.
-type pending uint32
-
-// chunk is a piece of a calendar bucket. Buckets are lists of chunks from
-// one free list, so memory follows the entries in flight, not the sum of
-// every bucket's busiest step.
-type chunk struct {
-	n    int
-	e    [1020]pending
-	next *chunk
 }
 
 // outgoing holds every neuron's synapses, all projections merged, sorted by
@@ -189,8 +175,7 @@ func New(net *ir.Network, opt Options) (*Sim, error) {
 	s.ringDelay = uint16(min(slots, 1<<16-1))
 	// The groups of one neuron have distinct delays, so an entry moves at
 	// most maxDelay steps ahead and never lands in the bucket being read.
-	s.calendar = make([]*chunk, ceilPow2(maxDelay+1))
-	s.calMask = len(s.calendar) - 1
+	s.calendar = calendar.New(maxDelay)
 
 	lif := 0
 	for _, r := range runs {
@@ -581,52 +566,28 @@ func (s *Sim) count(src int32, t int) {
 	}
 	row := s.out.synapse[begin:end]
 	i := lowerBound(row, s.ringDelay+1, 0)
-	s.schedule(t+int(row[i].delay), pending(begin+int64(i)))
-}
-
-func (s *Sim) schedule(step int, p pending) {
-	b := &s.calendar[step&s.calMask]
-	c := *b
-	if c == nil || c.n == len(c.e) {
-		c = s.free
-		if c == nil {
-			c = new(chunk)
-		} else {
-			s.free = c.next
-		}
-		c.next, c.n = *b, 0
-		*b = c
-	}
-	c.e[c.n] = p
-	c.n++
+	s.calendar.Add(t+int(row[i].delay), uint32(begin+int64(i)))
 }
 
 // deliverDeferred adds the long-delay groups due at step t into input and
 // schedules each spike's next group.
 func (s *Sim) deliverDeferred(t int, input []int32) {
 	syns := s.out.synapse
-	b := &s.calendar[t&s.calMask]
-	for c := *b; c != nil; {
-		for _, p := range c.e[:c.n] {
-			i := int(p)
-			d := syns[i].delay
-			for {
-				input[syns[i].target] += syns[i].increment
-				if syns[i].last {
-					break
-				}
-				i++
-				if syns[i].delay != d {
-					s.schedule(t+int(syns[i].delay-d), pending(i))
-					break
-				}
+	for p := range s.calendar.Take(t) {
+		i := int(p)
+		d := syns[i].delay
+		for {
+			input[syns[i].target] += syns[i].increment
+			if syns[i].last {
+				break
+			}
+			i++
+			if syns[i].delay != d {
+				s.calendar.Add(t+int(syns[i].delay-d), uint32(i))
+				break
 			}
 		}
-		done := c
-		c = c.next
-		done.next, s.free = s.free, done
 	}
-	*b = nil
 }
 
 // State returns neuron i's current, voltage and remaining refractory steps
