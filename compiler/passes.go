@@ -91,7 +91,7 @@ func (opt Options) Check() error {
 		return &Error{Field: "--dump-after", Msg: fmt.Sprintf("%q is not a pass (allowed: %s)", opt.DumpAfter, strings.Join(PassNames(), ", "))}
 	}
 	if p.Target && opt.Target == nil {
-		return &Error{Field: "--dump-after", Msg: fmt.Sprintf("pass %q runs only with a target (allowed without --target: prepare-weights)", opt.DumpAfter)}
+		return &Error{Field: "--dump-after", Msg: fmt.Sprintf("pass %q runs only with a target (allowed without --target: quantize, prepare-weights)", opt.DumpAfter)}
 	}
 	return nil
 }

@@ -2,8 +2,11 @@ package compiler
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"slices"
+	"strconv"
+	"text/tabwriter"
 
 	"github.com/snnc/snnc/ir"
 )
@@ -362,4 +365,37 @@ func biasMantExp(x float64) (mant, exp int32, clipped bool) {
 		m, clipped = math.Copysign(ir.BiasMantMax, m), true
 	}
 	return int32(m), exp, clipped
+}
+
+// WriteText writes what the pass chose: per population the scale and the
+// integer parameters beside the float ones, per projection the weight
+// format and its error.
+func (r *QuantReport) WriteText(w io.Writer) {
+	clip := "the largest |w|"
+	if r.ClipPercentile < 100 {
+		clip = fmt.Sprintf("the %g-th percentile of |w|", r.ClipPercentile)
+	}
+	fmt.Fprintf(w, "quantisation: %d-bit weights, each projection's top level at %s (docs/quantization.md)\n", r.WeightBits, clip)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "population\tscale s\tdu (α_syn)\tdv (α_mem)\tvth (v_th)\tbias error\tbiases clipped\treset")
+	for _, p := range r.Populations {
+		fmt.Fprintf(tw, "%s\t%.6g\t%d (%.6f for %.6f)\t%d (%.6f for %.6f)\t%d (%.6g for %.6g)\t%.3g\t%d\t%s\n", p.Name, p.Scale,
+			p.Du, p.AlphaSynInt, p.AlphaSyn, p.Dv, p.AlphaMemInt, p.AlphaMem, p.Vth, p.VThInt, p.VTh, p.BiasMaxError, p.BiasClipped, p.Reset)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "projection\tsynapses\tsign mode\tbits\tweight exp\tstep\tclip\tclipped\tzeroed\tSQNR")
+	for _, p := range r.Projections {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%.4g\t%.4g\t%d\t%d\t%s\n", p.Name, p.Synapses, p.SignMode, p.Bits, p.WeightExp, p.Step, p.Clip, p.Clipped, p.Zeroed, p.SQNRText())
+	}
+	tw.Flush()
+}
+
+// SQNRText is the SQNR for people: "48.2 dB", or "exact".
+func (p *QuantProjectionReport) SQNRText() string {
+	if p.SQNRdB == nil {
+		return "exact"
+	}
+	return strconv.FormatFloat(*p.SQNRdB, 'f', 1, 64) + " dB"
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/snnc/snnc/backend/floatsim"
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/ir"
 )
@@ -77,11 +78,11 @@ populations:
   - name: x
     size: 3
     model: cuba_lif
-    params: {tau_syn: 0, tau_mem: .inf, v_th: 2, bias: [0.046875, 0, -0.015625], reset: subtract}
+    params: {tau_syn: 0, tau_mem: .inf, v_th: 2, bias: [0.046875, 0, 0.015625], reset: subtract}
 projections:
   - from: in
     to: x
-    weights: [[1.984375, -0.5, 0, 0.25], [0.015625, 0.75, 1.5, 0], [0, 0, -1.984375, 0.125]]
+    weights: [[1.984375, -0.5, 0, 0.25], [0.015625, 0.75, 1.5, 0], [0, 0, -0.25, 0.5]]
     delays: [[1, 2, 1, 3], [4, 1, 1, 1], [1, 1, 2, 5]]
   - {from: x, to: x, weights: [[0, 0.5, 0], [-0.25, 0, 0.5], [0, 0.0625, 0]]}
 `
@@ -93,7 +94,7 @@ func TestQuantizeExact(t *testing.T) {
 		t.Errorf("population %+v", p)
 	}
 	lif := net.Populations[1].LIF
-	if net.Populations[1].Model != ir.ModelLIF || lif.Reset != ir.ResetSubtract || !slices.Equal(lif.BiasMant, ir.Param{3072, 0, -1024}) {
+	if net.Populations[1].Model != ir.ModelLIF || lif.Reset != ir.ResetSubtract || !slices.Equal(lif.BiasMant, ir.Param{3072, 0, 1024}) {
 		t.Errorf("lowered to %v %+v", net.Populations[1].Model, lif)
 	}
 	for _, pr := range rep.Projections {
@@ -235,5 +236,50 @@ func TestQuantizeDeterministic(t *testing.T) {
 	}
 	if dumps[0] != dumps[1] {
 		t.Errorf("two quantisations differ:\n%s\n%s", dumps[0], dumps[1])
+	}
+}
+
+// A float network whose values are all exact at the chosen scale spikes
+// in the integer model exactly as in the float one, step for step, with
+// both resets and recurrence (the issue's "quantises without error and
+// gives identical spikes").
+func TestExactFloatNetworkSpikesAlike(t *testing.T) {
+	floatNet := mustParse(t, exactNet, nil)
+	intNet, rep := quantized(t, exactNet, QuantizeOptions{})
+	for _, p := range rep.Projections {
+		if !p.Exact {
+			t.Fatalf("%s is not exact", p.Name)
+		}
+	}
+	fsim, err := floatsim.New(floatNet, floatsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	isim, err := loihisim.New(intNet, loihisim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	total := 0
+	for step := range 500 {
+		var in []int32
+		for i := range int32(4) {
+			if r.IntN(3) == 0 {
+				in = append(in, i)
+			}
+		}
+		f, i := slices.Clone(fsim.Step(in)), isim.Step(in)
+		if !slices.Equal(f, i) {
+			t.Fatalf("step %d: float spikes %v, integer %v", step, f, i)
+		}
+		total += len(f)
+		for g := 4; g < 7; g++ {
+			if fv, iv := fsim.State(g).V, float64(isim.State(g).V)/rep.Populations[0].Scale; fv != iv {
+				t.Fatalf("step %d, neuron %d: float v %v, integer v/s %v", step, g, fv, iv)
+			}
+		}
+	}
+	if total < 100 {
+		t.Errorf("only %d spikes in 500 steps: the test network is too quiet to test much", total)
 	}
 }
