@@ -147,6 +147,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  %s[%d] -> %s[%d]: %d -> %d\n", p.From, c.Source, p.To, c.Target, c.Given, c.Used)
 		}
 	}
+	if r.Quantization != nil {
+		fmt.Fprintln(w)
+		r.Quantization.WriteText(w)
+	}
 	if r.Mapping != nil {
 		fmt.Fprintln(w)
 		return r.Mapping.writeText(w)
