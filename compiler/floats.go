@@ -272,56 +272,36 @@ func (p *parser) floatMatrixFile(n *yaml.Node, path, field string, shape matrixS
 // floatDenseWeights reads the float weight matrix of a projection into a
 // cuba_lif population, inline or from a file.
 func (p *parser) floatDenseWeights(n *yaml.Node, path string, shape matrixShape) ([]float64, error) {
-	n = resolve(n)
-	switch n.Kind {
-	case yaml.SequenceNode:
+	return denseCells(p, n, path, func(n *yaml.Node, path string) ([]float64, error) {
 		return inlineCells(p, n, path, shape, func(cell *yaml.Node, path string) (float64, error) {
 			return p.float(cell, path, floatSpec{})
 		})
-	case yaml.MappingNode:
-		m, err := p.mapping(n, path, []string{"file"}, []string{"file"})
-		if err != nil {
-			return nil, err
-		}
-		return p.floatMatrixFile(m.get("file"), m.field("file"), path, shape, false)
-	}
-	return nil, p.errorf(n, path, "%s without connect: does not say which synapses exist (allowed: a matrix, {file: ...}; or a number or {uniform: ...} together with connect:)", describe(n))
+	}, func(file *yaml.Node, filePath string) ([]float64, error) {
+		return p.floatMatrixFile(file, filePath, path, shape, false)
+	})
 }
 
-// floatPatternWeights reads the float weights of a generated pattern: one
-// number, or {uniform: {min, max, seed}} (floats drawn in [min, max)).
-func (p *parser) floatPatternWeights(n *yaml.Node, path string) (perSynapse, error) {
-	n = resolve(n)
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return perSynapse{}, p.errorf(n, path, "a matrix cannot be combined with connect: (a matrix already says which synapses exist; remove connect:, or give a number or {uniform: {min, max, seed}})")
-	case yaml.MappingNode:
-		m, err := p.mapping(n, path, []string{"uniform"}, []string{"uniform"})
-		if err != nil {
-			return perSynapse{}, err
-		}
-		keys := []string{"min", "max", "seed"}
-		um, err := p.mapping(m.get("uniform"), m.field("uniform"), keys, keys)
-		if err != nil {
-			return perSynapse{}, err
-		}
-		lo, err := p.float(um.get("min"), um.field("min"), floatSpec{})
-		if err != nil {
-			return perSynapse{}, err
-		}
-		hi, err := p.float(um.get("max"), um.field("max"), floatSpec{})
-		if err != nil {
-			return perSynapse{}, err
-		}
-		if lo > hi {
-			return perSynapse{}, p.errorf(resolve(um.get("max")), um.field("max"), "max %v is below min %v (allowed: min <= max)", hi, lo)
-		}
-		seed, err := p.seed(um.get("seed"), um.field("seed"))
-		if err != nil {
-			return perSynapse{}, err
-		}
-		return perSynapse{isFloat: true, draw: &uniformDraw{flo: lo, fhi: hi, state: newRNG(seed, streamWeights).state}}, nil
+// floatUniform reads {min, max, seed} of float weights drawn in [min, max).
+func (p *parser) floatUniform(n *yaml.Node, path string, stream uint64) (*uniformDraw, error) {
+	keys := []string{"min", "max", "seed"}
+	m, err := p.mapping(n, path, keys, keys)
+	if err != nil {
+		return nil, err
 	}
-	w, err := p.float(n, path, floatSpec{})
-	return perSynapse{isFloat: true, fvalue: w}, err
+	lo, err := p.float(m.get("min"), m.field("min"), floatSpec{})
+	if err != nil {
+		return nil, err
+	}
+	hi, err := p.float(m.get("max"), m.field("max"), floatSpec{})
+	if err != nil {
+		return nil, err
+	}
+	if lo > hi {
+		return nil, p.errorf(resolve(m.get("max")), m.field("max"), "max %v is below min %v (allowed: min <= max)", hi, lo)
+	}
+	seed, err := p.seed(m.get("seed"), m.field("seed"))
+	if err != nil {
+		return nil, err
+	}
+	return &uniformDraw{flo: lo, fhi: hi, state: newRNG(seed, stream).state}, nil
 }

@@ -321,12 +321,7 @@ func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Populati
 	if err != nil {
 		return nil, err
 	}
-	var weight perSynapse
-	if to.Model == ir.ModelCUBALIF {
-		weight, err = p.floatPatternWeights(m.get("weights"), m.field("weights"))
-	} else {
-		weight, err = p.patternWeights(m.get("weights"), m.field("weights"))
-	}
+	weight, err := p.patternWeights(m.get("weights"), m.field("weights"), to.Model == ir.ModelCUBALIF)
 	if err != nil {
 		return nil, err
 	}
@@ -364,23 +359,47 @@ func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Populati
 
 // denseWeights reads a weight matrix, inline or from a file.
 func (p *parser) denseWeights(n *yaml.Node, path string, shape matrixShape) (*matrix, error) {
+	vals, err := denseCells(p, n, path, func(n *yaml.Node, path string) ([]int32, error) {
+		m, err := p.inlineMatrix(n, path, shape, weightSpec)
+		if err != nil {
+			return nil, err
+		}
+		return m.vals, nil
+	}, func(file *yaml.Node, filePath string) ([]int32, error) {
+		m, err := p.matrixFile(file, filePath, path, shape, weightSpec)
+		if err != nil {
+			return nil, err
+		}
+		return m.vals, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &matrix{rows: shape.rows, cols: shape.cols, vals: vals}, nil
+}
+
+// denseCells reads the cells of a matrix of weights: inline (a list of
+// rows) or {file: ...}, by the readers given (file gets the file: node and
+// its path).
+func denseCells[T any](p *parser, n *yaml.Node, path string, inline, file func(n *yaml.Node, path string) ([]T, error)) ([]T, error) {
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.SequenceNode:
-		return p.inlineMatrix(n, path, shape, weightSpec)
+		return inline(n, path)
 	case yaml.MappingNode:
 		m, err := p.mapping(n, path, []string{"file"}, []string{"file"})
 		if err != nil {
 			return nil, err
 		}
-		return p.matrixFile(m.get("file"), m.field("file"), path, shape, weightSpec)
+		return file(m.get("file"), m.field("file"))
 	}
 	return nil, p.errorf(n, path, "%s without connect: does not say which synapses exist (allowed: a matrix, {file: ...}; or a number or {uniform: ...} together with connect:)", describe(n))
 }
 
 // patternWeights reads the weights of a generated pattern: one number, or
-// {uniform: {min, max, seed}}.
-func (p *parser) patternWeights(n *yaml.Node, path string) (perSynapse, error) {
+// {uniform: {min, max, seed}}; integers, or floats for a projection into
+// a cuba_lif population.
+func (p *parser) patternWeights(n *yaml.Node, path string, float bool) (perSynapse, error) {
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.SequenceNode:
@@ -390,8 +409,17 @@ func (p *parser) patternWeights(n *yaml.Node, path string) (perSynapse, error) {
 		if err != nil {
 			return perSynapse{}, err
 		}
-		draw, err := p.uniform(m.get("uniform"), m.field("uniform"), weightSpec, streamWeights)
-		return perSynapse{draw: draw}, err
+		var draw *uniformDraw
+		if float {
+			draw, err = p.floatUniform(m.get("uniform"), m.field("uniform"), streamWeights)
+		} else {
+			draw, err = p.uniform(m.get("uniform"), m.field("uniform"), weightSpec, streamWeights)
+		}
+		return perSynapse{draw: draw, isFloat: float}, err
+	}
+	if float {
+		w, err := p.float(n, path, floatSpec{})
+		return perSynapse{isFloat: true, fvalue: w}, err
 	}
 	w, err := p.integer(n, path, weightSpec)
 	return perSynapse{value: w}, err
