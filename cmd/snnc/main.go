@@ -109,6 +109,7 @@ agrees on exactly.`,
 	root.AddCommand(newBoardsCommand())
 	root.AddCommand(newVboardCommand())
 	root.AddCommand(newRunCommand(), newTestCommand())
+	root.AddCommand(newReportCommand())
 	return root
 }
 
