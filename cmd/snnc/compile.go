@@ -57,6 +57,7 @@ func newCompileCommand() *cobra.Command {
 		tf         targetFlags
 		ff         fpgaFlags
 		mapOpt     compiler.MapOptions
+		qf         quantFlags
 	)
 	var emitNames, fileList []string
 	for _, a := range artefacts {
@@ -104,6 +105,7 @@ the core clock is written, and snnc exits with status 1.`,
   snnc compile examples/recurrent/net.yaml --target loihi1 -o build/recurrent
   snnc compile examples/recurrent/net.yaml --target loihi1 --emit report --time-passes
   snnc compile examples/hello/net.yaml --emit report-json | jq .synapses
+  snnc compile examples/float/net.yaml --emit report --weight-bits 6
   snnc compile examples/hello/net.yaml --target fpga --board icebreaker -o build/hello-fpga
   snnc compile examples/coincidence/net.yaml --target fpga --board ice40-hx8k --no-bitstream -o build/coincidence-fpga`,
 		Args: oneNetwork,
@@ -115,8 +117,12 @@ the core clock is written, and snnc exits with status 1.`,
 			if err := ff.check(cmd, onFPGA, tf); err != nil {
 				return err
 			}
+			quant, err := qf.options()
+			if err != nil {
+				return err
+			}
 			if onFPGA {
-				opt := compiler.Options{DumpAfter: dumpAfter, Dump: cmd.ErrOrStderr()}
+				opt := compiler.Options{DumpAfter: dumpAfter, Dump: cmd.ErrOrStderr(), Quantize: quant}
 				return compileFPGA(cmd, args[0], outDir, opt, ff, timePasses)
 			}
 			target, err := tf.load()
@@ -126,7 +132,7 @@ the core clock is written, and snnc exits with status 1.`,
 			if err := mapOpt.Check(); err != nil {
 				return usagef("%v", err)
 			}
-			opt := compiler.Options{Target: target, Map: mapOpt, DumpAfter: dumpAfter, Dump: cmd.ErrOrStderr()}
+			opt := compiler.Options{Target: target, Map: mapOpt, DumpAfter: dumpAfter, Dump: cmd.ErrOrStderr(), Quantize: quant}
 			// Before reading the network, which can take seconds.
 			if err := opt.Check(); err != nil {
 				return usagef("%v", err)
@@ -144,6 +150,7 @@ the core clock is written, and snnc exits with status 1.`,
 	ff.add(cmd)
 	f.StringVar(&mapOpt.Partition, "partition", compiler.PartitionGreedy, "with a target: how to cut neurons into cores: greedy or sequential")
 	f.StringVar(&mapOpt.Place, "place", compiler.PlaceOptimised, "with a target: how to place cores on the mesh: optimised or sequential")
+	qf.add(cmd)
 	return cmd
 }
 
@@ -152,8 +159,11 @@ func passList() string {
 	var b strings.Builder
 	for _, p := range compiler.Passes {
 		when := ""
-		if p.Target {
+		switch {
+		case p.Target:
 			when = " (with a target)"
+		case p.Float:
+			when = " (float networks)"
 		}
 		fmt.Fprintf(&b, "  %-16s %s%s\n", p.Name, p.Doc, when)
 	}

@@ -19,6 +19,7 @@ var examples = []struct {
 	{"hello", 20},
 	{"coincidence", 40},
 	{"recurrent", 200},
+	{"float", 200},
 }
 
 // Each example compiles to byte-identical files twice, without a target and

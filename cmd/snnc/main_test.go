@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // snnc runs the CLI in-process in dir and returns its exit status and output.
@@ -56,7 +58,7 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown key", edit: [2]string{"    delays: 1", "    delay: 1"},
 			want: "net.yaml:14:5: projections[0]: unknown key \"delay\" (allowed: name, from, to, connect, weights, weight_exp, weight_bits, sign_mode, delays)"},
 		{name: "unknown model", edit: [2]string{"model: lif", "model: izhikevich"},
-			want: "net.yaml:8:12: populations[1].model: unknown model \"izhikevich\" (allowed: input, lif)"},
+			want: "net.yaml:8:12: populations[1].model: unknown model \"izhikevich\" (allowed: input, lif, cuba_lif)"},
 		{name: "missing field", edit: [2]string{"    size: 2\n", ""},
 			want: "net.yaml:6:5: populations[1]: missing key \"size\" (required: name, size, model)"},
 		{name: "matrix rows", edit: [2]string{"[[10, 0, -20], [0, 5, 0]]", "[[10, 0, -20]]"},
@@ -110,13 +112,13 @@ func TestBadInput(t *testing.T) {
 		{name: "bad target file", args: []string{"compile", "net.yaml", "--target-file", "net.yaml"},
 			want: "net.yaml:1:1: unknown key \"version\" (allowed: name, description, core, chip, approximate)"},
 		{name: "mapping pass without a target", args: []string{"compile", "net.yaml", "--dump-after", "partition"},
-			want: "snnc compile: --dump-after: pass \"partition\" runs only with a target (allowed without --target: prepare-weights) (see 'snnc compile --help')"},
+			want: "snnc compile: --dump-after: pass \"partition\" runs only with a target (allowed without --target: quantize, prepare-weights) (see 'snnc compile --help')"},
 		{name: "unknown strategy", args: []string{"compile", "net.yaml", "--target", "loihi1", "--place", "best"},
 			want: "snnc compile: unknown placement strategy \"best\" (allowed: optimised, sequential) (see 'snnc compile --help')"},
 		{name: "network does not fit", args: []string{"simulate", "net.yaml", "--steps", "3", "--target-file", "one.yaml"},
 			want: "net.yaml: population \"exc\" neuron 0 has 2 distinct input neurons; a one core holds 1 input axons (core.input_axons)"},
 		{name: "unknown pass", args: []string{"compile", "net.yaml", "--dump-after", "legalize"},
-			want: "snnc compile: --dump-after: \"legalize\" is not a pass (allowed: prepare-weights, legalise-delays, partition, place, route) (see 'snnc compile --help')"},
+			want: "snnc compile: --dump-after: \"legalize\" is not a pass (allowed: quantize, prepare-weights, legalise-delays, partition, place, route) (see 'snnc compile --help')"},
 		{name: "unknown emit", args: []string{"compile", "net.yaml", "--emit", "verilog"},
 			want: "snnc compile: --emit \"verilog\" is not an artefact (allowed: ir, json, report, report-json, weight-changes) (see 'snnc compile --help')"},
 	}
@@ -186,7 +188,16 @@ func TestHelpHasExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := newRootCommand(nil, nil)
-	for _, c := range append(root.Commands(), root) {
+	var all []*cobra.Command // every command and subcommand (snnc report energy)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		all = append(all, c)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	for _, c := range all {
 		if c.Name() == "help" || c.Name() == "completion" {
 			continue
 		}

@@ -1,16 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/snnc/snnc/backend/floatsim"
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/internal/sysmem"
@@ -29,20 +32,22 @@ type simulateFlags struct {
 	target  targetFlags
 	traffic string
 	threads int
+	float   bool
+	quant   quantFlags
 }
 
-// stepper is a simulation the command drives: the reference simulator, or
-// the core-by-core simulation of the network mapped onto a target.
+// stepper is a simulation the command drives: the reference simulator, the
+// core-by-core simulation of the network mapped onto a target, or the
+// float simulator.
 type stepper interface {
 	Step(inputs []int32) []int32
-	State(g int) loihisim.Neuron
 	Stats() loihisim.Stats
 }
 
 func newSimulateCommand() *cobra.Command {
 	var fl simulateFlags
 	cmd := &cobra.Command{
-		Use:   "simulate NET.yaml --steps N [--input IN.csv] [--output OUT.csv] [--trace TRACE.csv]",
+		Use:   "simulate NET.yaml --steps N [--input IN.csv] [--output OUT.csv] [--trace TRACE.csv] [--float]",
 		Short: "Simulate a network bit-accurately, without hardware limits or mapped onto a target",
 		Long: `simulate runs the reference simulation of the integer CUBA LIF model
 (docs/neuron-model.md) for N steps, numbered 0..N-1. Input spikes come from
@@ -66,11 +71,23 @@ and per link as JSON.
 (without a target); the results are the same as on one. It pays on a
 machine whose second core is idle, for networks of a few thousand LIF
 neurons or more (docs/benchmarks.md). Each thread takes at least 1024 LIF
-neurons: smaller networks use fewer threads than asked for.`,
+neurons: smaller networks use fewer threads than asked for.
+
+A float network (cuba_lif populations, docs/float-model.md) is quantised to
+the integer model first, as snnc compile does (--weight-bits and
+--clip-percentile choose how; docs/quantization.md), and simulated as above.
+--float simulates it as described instead, in float64 (backend/floatsim, the
+reference of the float model): the same spike files and summary; --trace
+writes step,population,index,i,v with the current and voltage in the
+shortest decimal form that reads back to the same float64. --float takes no
+target and one thread, and only float networks. snnc report quantization
+compares the two simulations.`,
 		Example: `  snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv
   snnc simulate examples/hello/net.yaml --steps 20 --input examples/hello/input.csv --output out.csv --trace trace.csv
   snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --target loihi1 -o out.csv
-  snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --threads 2 -o out.csv`,
+  snnc simulate examples/recurrent/net.yaml --steps 200 --input examples/recurrent/input.csv --threads 2 -o out.csv
+  snnc simulate examples/float/net.yaml --steps 200 --input examples/float/input.csv --float -o out.csv --trace trace.csv
+  snnc simulate examples/float/net.yaml --steps 200 --input examples/float/input.csv --weight-bits 4 -o out4.csv`,
 		Args: oneNetwork,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("steps") {
@@ -88,6 +105,12 @@ neurons: smaller networks use fewer threads than asked for.`,
 			if fl.threads > 1 && fl.target != (targetFlags{}) {
 				return usagef("--threads %d: the simulation mapped onto a target runs on one thread (allowed with --target: 1)", fl.threads)
 			}
+			if fl.float && fl.target != (targetFlags{}) {
+				return usagef("--float simulates the float model, which no target runs (allowed: --float without --target and --target-file)")
+			}
+			if fl.float && fl.threads > 1 {
+				return usagef("--threads %d: the float simulation runs on one thread (allowed with --float: 1)", fl.threads)
+			}
 			return simulate(cmd, args[0], fl)
 		},
 	}
@@ -98,8 +121,10 @@ neurons: smaller networks use fewer threads than asked for.`,
 	f.StringVar(&fl.trace, "trace", "", "write every neuron's u and v after every step here (CSV)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no summary on standard error")
 	fl.target.add(cmd)
+	fl.quant.add(cmd)
 	f.StringVar(&fl.traffic, "traffic", "", "with a target: write the measured traffic here as JSON (per core and per link)")
 	f.IntVar(&fl.threads, "threads", 1, "goroutines that update neurons and deliver spikes, same results for any number (without a target)")
+	f.BoolVar(&fl.float, "float", false, "simulate a float (cuba_lif) network in float64 as described, not quantised (docs/float-model.md)")
 	return cmd
 }
 
@@ -116,17 +141,26 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	if err != nil {
 		return err
 	}
+	quant, err := fl.quant.options()
+	if err != nil {
+		return err
+	}
 	net, err := compiler.ParseFile(path)
 	if err != nil {
 		return err
+	}
+	if fl.float && !compiler.HasFloat(net) {
+		return usagef("--float simulates float networks, and %s has no cuba_lif population (allowed: --float with a float network; simulate this one without --float)", path)
 	}
 	// The description's neurons come first; relays the compiler adds for a
 	// target follow them and are not outputs.
 	described := net.Neurons()
 	describedPops := len(net.Populations)
-	res, err := compiler.Compile(net, compiler.Options{Target: target})
-	if err != nil {
-		return mapErrorIn(path, err)
+	var res *compiler.Result
+	if !fl.float {
+		if res, err = compiler.Compile(net, compiler.Options{Target: target, Quantize: quant}); err != nil {
+			return mapErrorIn(path, err)
+		}
 	}
 	var input spikes.Train
 	if fl.input != "" {
@@ -134,24 +168,40 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 			return err
 		}
 	}
-	if err := checkMemory(path, net, loihisim.Options{}); err != nil {
-		return err
-	}
 	var sim stepper
 	var mapped *loihisim.MappedSim
-	if target != nil {
-		mapped, err = loihisim.NewMapped(res.Mapped, target)
-		sim = mapped
-	} else {
-		var s *loihisim.Sim
-		s, err = loihisim.New(net, loihisim.Options{Threads: fl.threads})
-		if err == nil {
-			defer s.Close()
+	// For the trace: the float simulator, or the integer state of a neuron.
+	var floatSim *floatsim.Sim
+	var intState func(g int) loihisim.Neuron
+	switch {
+	case fl.float:
+		if err := checkMemoryBytes(path, net, floatsim.EstimateBytes(net, floatsim.Options{})); err != nil {
+			return err
 		}
+		if floatSim, err = floatsim.New(net, floatsim.Options{}); err != nil {
+			return err
+		}
+		sim = floatSim
+	case target != nil:
+		if err := checkMemory(path, net, loihisim.Options{}); err != nil {
+			return err
+		}
+		if mapped, err = loihisim.NewMapped(res.Mapped, target); err != nil {
+			return err
+		}
+		sim = mapped
+		intState = mapped.State
+	default:
+		if err := checkMemory(path, net, loihisim.Options{}); err != nil {
+			return err
+		}
+		s, err := loihisim.New(net, loihisim.Options{Threads: fl.threads})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
 		sim = s
-	}
-	if err != nil {
-		return err
+		intState = s.State
 	}
 	// The simulator has its own copy of every synapse (grouped by delay,
 	// weights prepared); from here on only net's populations are read (the
@@ -176,16 +226,35 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	if err := spikeW.WriteHeader(spikes.Header); err != nil {
 		return err
 	}
-	var traceW *spikes.Writer
+	// trace writes the row of neuron g, of population k, after step t.
+	var trace func(t, k, g int) error
+	var flushTrace func() error
 	if fl.trace != "" {
 		tf, closeTrace, err := create(fl.trace, nil)
 		if err != nil {
 			return err
 		}
 		defer closeTrace()
-		traceW = spikes.NewWriter(tf, net)
-		if err := traceW.WriteHeader(spikes.TraceHeader); err != nil {
-			return err
+		if floatSim != nil {
+			w, err := newFloatTraceWriter(tf, net)
+			if err != nil {
+				return err
+			}
+			trace = func(t, k, g int) error {
+				n := floatSim.State(g)
+				return w.write(t, k, g-offs[k], n.I, n.V)
+			}
+			flushTrace = w.w.Flush
+		} else {
+			w := spikes.NewWriter(tf, net)
+			if err := w.WriteHeader(spikes.TraceHeader); err != nil {
+				return err
+			}
+			trace = func(t, _, g int) error {
+				n := intState(g)
+				return w.WriteState(t, int32(g), n.U, n.V)
+			}
+			flushTrace = w.Flush
 		}
 	}
 
@@ -200,8 +269,8 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 		if err := spikeW.WriteSpikes(t, fired); err != nil {
 			return err
 		}
-		if traceW != nil {
-			if err := writeTrace(traceW, sim, net, offs, t); err != nil {
+		if trace != nil {
+			if err := writeTrace(trace, net, offs, t); err != nil {
 				return err
 			}
 		}
@@ -216,8 +285,8 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	if err := spikeW.Flush(); err != nil {
 		return err
 	}
-	if traceW != nil {
-		if err := traceW.Flush(); err != nil {
+	if trace != nil {
+		if err := flushTrace(); err != nil {
 			return err
 		}
 	}
@@ -236,9 +305,11 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 	if n := input.Beyond(fl.steps); n > 0 {
 		fmt.Fprintf(stderr, "snnc: warning: %d input spikes at steps >= %d were not delivered (raise --steps)\n", n, fl.steps)
 	}
-	for _, p := range res.Report.Projections {
-		if p.WeightsChanged > 0 {
-			fmt.Fprintf(stderr, "snnc: note: weight preparation changed %d weights of %s (see snnc compile --emit weight-changes)\n", p.WeightsChanged, p.Name)
+	if res != nil {
+		for _, p := range res.Report.Projections {
+			if p.WeightsChanged > 0 {
+				fmt.Fprintf(stderr, "snnc: note: weight preparation changed %d weights of %s (see snnc compile --emit weight-changes)\n", p.WeightsChanged, p.Name)
+			}
 		}
 	}
 	writeSummary(stderr, path, net, sim.Stats(), elapsed)
@@ -276,18 +347,16 @@ func create(path string, def io.Writer) (io.Writer, func(), error) {
 	return f, func() { f.Close() }, nil
 }
 
-// writeTrace writes the state of every non-input neuron after step t; offs
-// is net.Offsets().
-// writeTrace writes the state of the neurons of the populations offs
-// covers (the description's: not relays).
-func writeTrace(w *spikes.Writer, sim stepper, net *ir.Network, offs []int, t int) error {
+// writeTrace writes the state after step t of every non-input neuron of
+// the populations offs covers (the description's: not relays), offs being
+// the start of net.Offsets().
+func writeTrace(trace func(t, k, g int) error, net *ir.Network, offs []int, t int) error {
 	for k, p := range net.Populations[:len(offs)-1] {
 		if p.Model == ir.ModelInput {
 			continue
 		}
-		for i := offs[k]; i < offs[k+1]; i++ {
-			n := sim.State(i)
-			if err := w.WriteState(t, int32(i), n.U, n.V); err != nil {
+		for g := offs[k]; g < offs[k+1]; g++ {
+			if err := trace(t, k, g); err != nil {
 				return err
 			}
 		}
@@ -295,15 +364,52 @@ func writeTrace(w *spikes.Writer, sim stepper, net *ir.Network, offs []int, t in
 	return nil
 }
 
+// floatTraceHeader is the first line of a trace of the float model: the
+// current i and the voltage v in place of u and v.
+const floatTraceHeader = "step,population,index,i,v"
+
+// floatTraceWriter writes the rows of a float trace, the floats in the
+// shortest form that parses back to the same bits (strconv 'g', -1), so
+// that traces compare exactly. (It belongs next to spikes.Writer.)
+type floatTraceWriter struct {
+	w     *bufio.Writer
+	names [][]byte // ","+name+"," of each population
+	line  []byte
+}
+
+func newFloatTraceWriter(w io.Writer, net *ir.Network) (*floatTraceWriter, error) {
+	fw := &floatTraceWriter{w: bufio.NewWriterSize(w, 1<<16)}
+	for _, p := range net.Populations {
+		fw.names = append(fw.names, []byte(","+p.Name+","))
+	}
+	_, err := fw.w.WriteString(floatTraceHeader + "\n")
+	return fw, err
+}
+
+// write writes the row of neuron index of population k after step t.
+func (fw *floatTraceWriter) write(t, k, index int, i, v float64) error {
+	fw.line = strconv.AppendInt(fw.line[:0], int64(t), 10)
+	fw.line = append(fw.line, fw.names[k]...)
+	fw.line = strconv.AppendInt(fw.line, int64(index), 10)
+	fw.line = strconv.AppendFloat(append(fw.line, ','), i, 'g', -1, 64)
+	fw.line = strconv.AppendFloat(append(fw.line, ','), v, 'g', -1, 64)
+	_, err := fw.w.Write(append(fw.line, '\n'))
+	return err
+}
+
 // checkMemory fails, as a user error, when simulating net would need more
 // memory than the machine has available: one line instead of the Go
 // runtime's out-of-memory trace halfway through building the simulator.
 func checkMemory(path string, net *ir.Network, opt loihisim.Options) error {
+	return checkMemoryBytes(path, net, loihisim.EstimateBytes(net, opt))
+}
+
+// checkMemoryBytes is checkMemory for a simulator that needs need bytes.
+func checkMemoryBytes(path string, net *ir.Network, need int64) error {
 	avail, ok := memAvailable()
 	if !ok {
 		return nil
 	}
-	need := loihisim.EstimateBytes(net, opt)
 	if need <= avail {
 		return nil
 	}
