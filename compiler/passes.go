@@ -21,7 +21,7 @@ type Pass struct {
 	Target bool
 	// Float passes run only on networks with cuba_lif populations.
 	Float bool
-	Run    func(*State) error
+	Run   func(*State) error
 	// Dump writes what the pass made, for --dump-after; nil: the network IR.
 	Dump func(*State, io.Writer) error
 }

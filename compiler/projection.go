@@ -206,7 +206,6 @@ type uniformDraw struct {
 	state    uint64
 }
 
-
 // from returns the values of the synapses from the k-th one on, in CSR
 // order, assuming that every draw before the k-th took one number of the
 // stream (rng.below draws again with probability below 2^-48 for these

@@ -109,9 +109,9 @@ type QuantProjectionReport struct {
 	Zeroed  int `json:"zeroed"`
 	// SQNRdB is 10·log10(Σw² / Σ(w-ŵ)²) over the synapses, ŵ the weight
 	// the integer synapse stands for; nil when the error is zero (exact).
-	SQNRdB        *float64 `json:"sqnr_db"`
-	Exact         bool     `json:"exact"`
-	MaxAbsError   float64  `json:"max_abs_error"`
+	SQNRdB      *float64 `json:"sqnr_db"`
+	Exact       bool     `json:"exact"`
+	MaxAbsError float64  `json:"max_abs_error"`
 	SignalPower float64  `json:"signal_power"`
 	ErrorPower  float64  `json:"error_power"`
 }
