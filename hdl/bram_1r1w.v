@@ -2,7 +2,10 @@
 // written so that yosys infers iCE40 block RAM (SB_RAM40_4K) for it.
 //
 // Memory: DEPTH words of WIDTH bits; the meaning of the bits belongs to the
-// instance (see core_memories.v).
+// instance (see core_memories.v). The write port has LANES write enables,
+// each for WIDTH / LANES consecutive bits (we[0] for the lowest): a lane
+// whose enable is 0 keeps its bits. In the iCE40 block RAM a lane is a
+// group of whole SB_RAM40_4K (or their bit mask in the 256 x 16 mode).
 //
 // Pipeline: one stage. The address presented in cycle c with re = 1 gives
 // rdata in cycle c+1; with re = 0 rdata holds its value (the BRAM's read
@@ -19,13 +22,14 @@
 module bram_1r1w #(
     parameter WIDTH = 16,
     parameter DEPTH = 256,
-    parameter ABITS = 8
+    parameter ABITS = 8,
+    parameter LANES = 1            // must divide WIDTH
 ) (
     input                  clk,
     input                  re,
     input      [ABITS-1:0] raddr,
     output reg [WIDTH-1:0] rdata,
-    input                  we,
+    input      [LANES-1:0] we,
     input      [ABITS-1:0] waddr,
     input      [WIDTH-1:0] wdata
 );
@@ -33,8 +37,12 @@ module bram_1r1w #(
     (* no_rw_check *)
     reg [WIDTH-1:0] mem [0:DEPTH-1];
 
+    localparam LW = WIDTH / LANES;
+
+    integer i;
     always @(posedge clk) begin
-        if (we) mem[waddr] <= wdata;
+        for (i = 0; i < LANES; i = i + 1)
+            if (we[i]) mem[waddr][i*LW +: LW] <= wdata[i*LW +: LW];
         if (re) rdata <= mem[raddr];
     end
 

@@ -6,15 +6,19 @@
 // Memories (region number of the cfg port, depth x width, meaning). On the
 // iCEBreaker (SLOT_BITS 10, DELAY_BITS 4, PROFILE_BITS 8, SYN_WORDS 16384,
 // USE_SPRAM 1) they take 29 of 30 SB_RAM40_4K and all 4 SB_SPRAM256KA:
-//  1 profile       2^PROFILE_BITS x 61  [11:0] decay_u = 4095 - du, [23:12] dv,
+//  1 profile       2^PROFILE_BITS x 62  [11:0] decay_u = 4095 - du, [23:12] dv,
 //                                       [40:24] vth, [53:41] bias_mant (signed),
-//                                       [56:54] bias_exp, [60:57] refractory
+//                                       [56:54] bias_exp, [60:57] refractory,
+//                                       [61] reset (1: subtract, 0: zero)
 //                                                                   4 BRAM
 //  2 slot_profile  2^SLOT_BITS x PROFILE_BITS  profile of each slot 2 BRAM
 //  3 slot_state    2^SLOT_BITS x 4      neuron: refractory steps left;
 //                                       external: [0] input spike pending
 //                                                                   1 BRAM
 //  4 state_uv      2^SLOT_BITS x 48     [23:0] u, [47:24] v        12 BRAM
+//                                       (a write enable per half: the
+//                                       update leaves v of a refractory
+//                                       neuron unwritten)
 //  5 accum         2^SLOT_BITS x 24     input for the coming update,
 //                                       modulo 2^24                 6 BRAM
 //  6 history       2^SLOT_BITS x D      bit j: spiked j steps before the
@@ -77,14 +81,14 @@ module core_memories #(
     input      [SLOT_BITS-1:0]         up_slot_raddr,
     input      [SLOT_BITS-1:0]         up_hist_raddr,
     input                              up_we,
-    input                              up_uv_we,
+    input      [1:0]                   up_uv_we,     // [0] u half, [1] v half
     input      [SLOT_BITS-1:0]         up_waddr,
     input      [47:0]                  up_uv,
     input      [3:0]                   up_state,
     input      [(1<<DELAY_BITS)-1:0]   up_hist,
     // read data
     output     [PROFILE_BITS-1:0]      sp_rdata,
-    output     [60:0]                  prof_rdata,
+    output     [61:0]                  prof_rdata,
     output     [3:0]                   st_rdata,
     output     [47:0]                  uv_rdata,
     output     [23:0]                  acc_rdata,
@@ -105,11 +109,11 @@ module core_memories #(
     wire [SLOT_BITS-1:0] ca = cfg_addr[SLOT_BITS-1:0];
 
     // ---- 1 profile
-    bram_1r1w #(.WIDTH(61), .DEPTH(1 << PROFILE_BITS), .ABITS(PROFILE_BITS)) m_profile (
+    bram_1r1w #(.WIDTH(62), .DEPTH(1 << PROFILE_BITS), .ABITS(PROFILE_BITS)) m_profile (
         .clk(clk), .re(1'b1),
         .raddr(update ? up_prof_raddr : cfg_addr[PROFILE_BITS-1:0]),
         .rdata(prof_rdata),
-        .we(cfg_we[1]), .waddr(cfg_addr[PROFILE_BITS-1:0]), .wdata(cfg_wdata[60:0]));
+        .we(cfg_we[1]), .waddr(cfg_addr[PROFILE_BITS-1:0]), .wdata(cfg_wdata[61:0]));
 
     // ---- 2 slot_profile
     bram_1r1w #(.WIDTH(PROFILE_BITS), .DEPTH(NSLOT), .ABITS(SLOT_BITS)) m_slot_profile (
@@ -140,11 +144,11 @@ module core_memories #(
         .we(st_we), .waddr(st_waddr), .wdata(st_wdata));
 
     // ---- 4 state_uv
-    bram_1r1w #(.WIDTH(48), .DEPTH(NSLOT), .ABITS(SLOT_BITS)) m_state_uv (
+    bram_1r1w #(.WIDTH(48), .DEPTH(NSLOT), .ABITS(SLOT_BITS), .LANES(2)) m_state_uv (
         .clk(clk), .re(1'b1),
         .raddr(update ? up_slot_raddr : ca),
         .rdata(uv_rdata),
-        .we(update ? up_uv_we : cfg_we[4]),
+        .we(update ? up_uv_we : {2{cfg_we[4]}}),
         .waddr(update ? up_waddr : ca),
         .wdata(update ? up_uv : cfg_wdata[47:0]));
 
@@ -208,7 +212,7 @@ module core_memories #(
     // ---- cfg read data, one cycle after the read
     always @* begin
         case (cfg_rregion)
-        4'd1:    cfg_mem_rdata = {3'd0, prof_rdata};
+        4'd1:    cfg_mem_rdata = {2'd0, prof_rdata};
         4'd2:    cfg_mem_rdata = {{(64-PROFILE_BITS){1'b0}}, sp_rdata};
         4'd3:    cfg_mem_rdata = {60'd0, st_rdata};
         4'd4:    cfg_mem_rdata = {16'd0, uv_rdata};
@@ -220,6 +224,6 @@ module core_memories #(
         endcase
     end
 
-    wire unused_cfg = &{1'b0, cfg_wdata[63:61], cfg_addr[15:0]};
+    wire unused_cfg = &{1'b0, cfg_wdata[63:62], cfg_addr[15:0]};
 
 endmodule

@@ -6,12 +6,14 @@
 //
 // Memories used (in core_memories.v; all read here, most written here):
 //   slot_profile  2^SLOT_BITS x PROFILE_BITS   profile index of each slot
-//   profile       2^PROFILE_BITS x 61          [11:0] decay_u, [23:12] dv,
+//   profile       2^PROFILE_BITS x 62          [11:0] decay_u, [23:12] dv,
 //                                              [40:24] vth, [53:41] bias_mant,
-//                                              [56:54] bias_exp, [60:57] refractory
+//                                              [56:54] bias_exp, [60:57] refractory,
+//                                              [61] reset (1: subtract, 0: zero)
 //   slot_state    2^SLOT_BITS x 4              neuron: refractory steps left;
 //                                              external: [0] input spike pending
-//   state_uv      2^SLOT_BITS x 48             [23:0] u, [47:24] v
+//   state_uv      2^SLOT_BITS x 48             [23:0] u, [47:24] v; each half has
+//                                              its own write enable
 //   accum         2^SLOT_BITS x 24             I(t), cleared after use
 //   history       2^SLOT_BITS x D              shifted left, new spike in bit 0
 //
@@ -20,7 +22,8 @@
 //   U1  profile read at slot_profile[n]; slot_state, state_uv, accum read at n
 //   U2  all operands at the read ports: into neuron_lif (5 stages)
 //   U6  history read at n
-//   U7  write back: state_uv (neuron slots), slot_state, history, accum <- 0
+//   U7  write back: state_uv (neuron slots; v only when not refractory,
+//       so a refractory neuron's v is held), slot_state, history, accum <- 0
 //   U8  out_valid / out_index for a neuron slot that spiked
 // External slots: the spike is slot_state[0]; slot_state is cleared; u and
 // v are left as they are.
@@ -40,7 +43,7 @@ module core_update #(
     output     [SLOT_BITS-1:0]    sp_raddr,
     input      [PROFILE_BITS-1:0] sp_rdata,
     output     [PROFILE_BITS-1:0] prof_raddr,
-    input      [60:0]             prof_rdata,
+    input      [61:0]             prof_rdata,
     output     [SLOT_BITS-1:0]    slot_raddr,    // slot_state, state_uv, accum
     input      [3:0]              st_rdata,
     input      [47:0]             uv_rdata,
@@ -49,7 +52,7 @@ module core_update #(
     input      [(1<<DELAY_BITS)-1:0] hist_rdata,
     // write-back: one slot per clock
     output                        wb_we,         // slot_state, history, accum
-    output                        wb_uv_we,      // state_uv
+    output     [1:0]              wb_uv_we,      // state_uv: [0] u half, [1] v half
     output     [SLOT_BITS-1:0]    wb_addr,
     output     [47:0]             wb_uv,
     output     [3:0]              wb_state,
@@ -100,7 +103,7 @@ module core_update #(
     // U2..U7: the neuron
     wire [23:0] u_new, v_new;
     wire [3:0]  r_new;
-    wire        lif_spike;
+    wire        lif_spike, lif_v_we;
     neuron_lif u_lif (
         .clk        (clk),
         .u_in       (uv_rdata[23:0]),
@@ -113,8 +116,10 @@ module core_update #(
         .bias_mant  (prof_rdata[53:41]),
         .bias_exp   (prof_rdata[56:54]),
         .refractory (prof_rdata[60:57]),
+        .reset_sub  (prof_rdata[61]),
         .u_out      (u_new),
         .v_out      (v_new),
+        .v_we       (lif_v_we),
         .r_out      (r_new),
         .spike      (lif_spike)
     );
@@ -123,7 +128,7 @@ module core_update #(
     wire isn7  = isn_d[7];
     wire spike = isn7 ? lif_spike : pend_d[7];
     assign wb_we    = v_d[7];
-    assign wb_uv_we = v_d[7] & isn7;
+    assign wb_uv_we = {v_d[7] & isn7 & lif_v_we, v_d[7] & isn7};
     assign wb_addr  = n7;
     assign wb_uv    = {v_new, u_new};
     assign wb_state = isn7 ? r_new : 4'd0;

@@ -67,7 +67,7 @@ module snn_core #(
 
     // memory read data
     wire [PROFILE_BITS-1:0] sp_rdata;
-    wire [60:0]             prof_rdata;
+    wire [61:0]             prof_rdata;
     wire [3:0]              st_rdata;
     wire [47:0]             uv_rdata;
     wire [23:0]             acc_rdata;
@@ -92,7 +92,8 @@ module snn_core #(
     // update
     wire [SLOT_BITS-1:0]    up_sp_raddr, up_slot_raddr, up_hist_raddr, up_waddr;
     wire [PROFILE_BITS-1:0] up_prof_raddr;
-    wire                    up_we, up_uv_we;
+    wire                    up_we;
+    wire [1:0]              up_uv_we;
     wire [47:0]             up_uv;
     wire [3:0]              up_state;
     wire [D-1:0]            up_hist;

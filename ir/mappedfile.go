@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"unsafe"
 )
 
@@ -49,6 +50,9 @@ type mappedPopulation struct {
 	Offset int              `json:"offset"`
 	Relay  bool             `json:"relay,omitempty"`
 	Params map[string][]int `json:"params,omitempty"` // one value, or one per neuron
+	// Reset is the reset mode of a lif population ("zero", "subtract");
+	// files written before it existed have none, which reads as zero.
+	Reset string `json:"reset,omitempty"`
 }
 
 type mappedProjection struct {
@@ -92,6 +96,7 @@ func WriteMapped(w io.Writer, m *Mapped) error {
 				}
 				mp.Params[d.Name] = ints
 			}
+			mp.Reset = p.LIF.Reset.String()
 		}
 		h.Populations = append(h.Populations, mp)
 	}
@@ -207,8 +212,18 @@ func ReadMapped(r io.Reader) (*Mapped, error) {
 			return nil, fmt.Errorf("population %q: model %q", mp.Name, mp.Model)
 		}
 		p := Population{Name: mp.Name, Size: mp.Size, Model: model, Relay: mp.Relay}
+		if mp.Reset != "" && model != ModelLIF {
+			return nil, fmt.Errorf("population %q: reset %q for model %s (allowed for lif only)", mp.Name, mp.Reset, model)
+		}
 		if model == ModelLIF {
 			p.LIF = &LIFParams{}
+			if mp.Reset != "" {
+				reset, ok := ParseReset(mp.Reset)
+				if !ok {
+					return nil, fmt.Errorf("population %q: reset %q (allowed: %s)", mp.Name, mp.Reset, resetNames())
+				}
+				p.LIF.Reset = reset
+			}
 			for _, d := range LIFParamTable {
 				v := mp.Params[d.Name]
 				param := make(Param, len(v))
@@ -285,4 +300,13 @@ func fromLE[T int64 | int32 | int16 | uint16](raw []byte) []T {
 		binary.Read(bytes.NewReader(raw), binary.LittleEndian, out)
 	}
 	return out
+}
+
+// resetNames lists the reset modes for an error message.
+func resetNames() string {
+	names := make([]string, len(Resets))
+	for i, r := range Resets {
+		names[i] = r.String()
+	}
+	return strings.Join(names, ", ")
 }

@@ -17,7 +17,7 @@ import (
 // a board, and what `snnc compile` writes as config.bin.
 const (
 	binaryMagic   = "SNNCIMG\x00"
-	BinaryVersion = 1
+	BinaryVersion = 2
 	headerBytes   = 48
 	regionHeader  = 12
 )
@@ -88,7 +88,7 @@ func ReadBinary(r io.Reader) (*Image, error) {
 		return nil, bad("magic %q (want %q): not an snnc configuration image", data[:8], binaryMagic)
 	}
 	if v := le.Uint32(data[8:]); v != BinaryVersion {
-		return nil, bad("format version %d (this snnc reads %d)", v, BinaryVersion)
+		return nil, bad("format version %d (this snnc reads %d: compile the network again)", v, BinaryVersion)
 	}
 	body, sum := data[:len(data)-4], le.Uint32(data[len(data)-4:])
 	if got := crc32.ChecksumIEEE(body); got != sum {

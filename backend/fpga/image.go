@@ -56,7 +56,7 @@ func RegionBits(id int, c CoreParams) int {
 	case RegionCtrl:
 		return 32
 	case RegionProfile:
-		return 61
+		return 62
 	case RegionSlotProfile:
 		return c.ProfileBits
 	case RegionSlotState:
@@ -179,11 +179,13 @@ const (
 	profBiasMantShift  = 41
 	profBiasExpShift   = 54
 	profRefractoryShft = 57
+	profResetShift     = 61 // 1: reset by subtraction, 0: to zero
 )
 
 // profile is one neuron parameter set as the core stores it.
 type profile struct {
 	du, dv, vth, biasMant, biasExp, refractory int32
+	reset                                      ir.Reset
 }
 
 func (p profile) word() uint64 {
@@ -192,7 +194,16 @@ func (p profile) word() uint64 {
 		uint64(p.vth)<<profVthShift |
 		uint64(uint32(p.biasMant)&0x1fff)<<profBiasMantShift |
 		uint64(p.biasExp)<<profBiasExpShift |
-		uint64(p.refractory)<<profRefractoryShft
+		uint64(p.refractory)<<profRefractoryShft |
+		resetBit(p.reset)<<profResetShift
+}
+
+// resetBit is the profile's reset field: 1 for a reset by subtraction.
+func resetBit(r ir.Reset) uint64 {
+	if r == ir.ResetSubtract {
+		return 1
+	}
+	return 0
 }
 
 func decodeProfile(w uint64) profile {
@@ -204,6 +215,7 @@ func decodeProfile(w uint64) profile {
 		biasMant:   field(profBiasMantShift, 13) << 19 >> 19,
 		biasExp:    field(profBiasExpShift, 3),
 		refractory: field(profRefractoryShft, 4),
+		reset:      []ir.Reset{ir.ResetZero, ir.ResetSubtract}[field(profResetShift, 1)],
 	}
 }
 
@@ -314,7 +326,7 @@ func (im *Image) neuronRegions(net *ir.Network) (profiles, slotProfile, stateUV 
 		}
 		lp := p.LIF
 		for i := range p.Size {
-			pr := profile{lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i)}
+			pr := profile{lp.Du.At(i), lp.Dv.At(i), lp.Vth.At(i), lp.BiasMant.At(i), lp.BiasExp.At(i), lp.Refractory.At(i), lp.Reset}
 			if pr.refractory > RefractoryMax {
 				return nil, nil, nil, &CapacityError{Figure: "refractory", Value: int(pr.refractory), Limit: RefractoryMax,
 					Msg: fmt.Sprintf("population %q neuron %d has refractory %d; the core's refractory counter allows 0..%d", p.Name, i, pr.refractory, RefractoryMax)}
@@ -332,7 +344,7 @@ func (im *Image) neuronRegions(net *ir.Network) (profiles, slotProfile, stateUV 
 	}
 	if len(profiles) > im.Core.Profiles() {
 		return nil, nil, nil, &CapacityError{Figure: "profiles", Value: len(profiles), Limit: im.Core.Profiles(),
-			Msg: fmt.Sprintf("its LIF neurons have %d distinct parameter sets (du, dv, vth, bias_mant, bias_exp, refractory); the core holds %d profiles (PROFILE_BITS=%d)",
+			Msg: fmt.Sprintf("its LIF neurons have %d distinct parameter sets (du, dv, vth, bias_mant, bias_exp, refractory, reset); the core holds %d profiles (PROFILE_BITS=%d)",
 				len(profiles), im.Core.Profiles(), im.Core.ProfileBits)}
 	}
 	return profiles, slotProfile, stateUV, nil

@@ -72,7 +72,7 @@ func TestSimulateEqualsLoihisim(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			built, relays, spikes := 0, 0, 0
 			for seed := range uint64(seeds) {
-				opt := randnet.Options{MaxDelay: tc.maxDelay, Refractory: true}
+				opt := randnet.Options{MaxDelay: tc.maxDelay, Refractory: true, Reset: true}
 				orig := randnet.Network(seed, opt)
 				net := randnet.Network(seed, opt)
 				res, err := compiler.Compile(net, compiler.Options{Target: tc.core.Target(), CheckIR: true})
@@ -316,6 +316,54 @@ func TestBuildLayout(t *testing.T) {
 	}
 }
 
+// TestProfileReset: the reset mode is part of a profile (bit 61, 1 for a
+// reset by subtraction), so two populations that differ only in it get
+// two profiles, and CoreSim decodes it: its neurons keep v - vth<<6 after
+// a spike, as loihisim's.
+func TestProfileReset(t *testing.T) {
+	for _, p := range []profile{
+		{0, 0, 0, 0, 0, 0, ir.ResetZero},
+		{4095, 4095, ir.VthMax, -4096, 7, 15, ir.ResetSubtract},
+		{10, 20, 100, -5, 2, 3, ir.ResetSubtract},
+	} {
+		w := p.word()
+		if w>>RegionBits(RegionProfile, upCore) != 0 || w>>profResetShift&1 != resetBit(p.reset) {
+			t.Errorf("%+v: word %#x", p, w)
+		}
+		if got := decodeProfile(w); got != p {
+			t.Errorf("decodeProfile(%#x) = %+v, want %+v", w, got, p)
+		}
+	}
+	c := CoreParams{SlotBits: 4, DelayBits: 3, SynWords: 8, ProfileBits: 2}
+	net := smallNet(t)
+	net.Populations[2].LIF.Reset = ir.ResetSubtract // b: a's first profile but for the reset
+	im := mustBuild(t, net, c)
+	prof := func(vth, reset uint64) uint64 {
+		return (4095-10)<<0 | 20<<12 | vth<<24 | uint64(0x2000-5)<<41 | 2<<54 | 3<<57 | reset<<61
+	}
+	if d := cmp.Diff([]uint64{prof(100, 0), prof(200, 0), prof(100, 1)}, im.Region(RegionProfile).Words); d != "" {
+		t.Errorf("profile (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]uint64{0, 0, 1, 2, 2, 0, 0}, im.Region(RegionSlotProfile).Words); d != "" {
+		t.Errorf("slot_profile (-want +got):\n%s", d)
+	}
+	cs, err := NewCoreSim(im)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for slot, keep := range []int32{0, 0, 0, -1, -1} {
+		if cs.config[slot].ResetKeep != keep {
+			t.Errorf("slot %d: ResetKeep %d, want %d", slot, cs.config[slot].ResetKeep, keep)
+		}
+	}
+	// The last distinct profile is the one too many.
+	c.ProfileBits = 1
+	var ce *CapacityError
+	if _, err := Build(net, c); !errors.As(err, &ce) || ce.Figure != "profiles" || ce.Value != 3 || !strings.Contains(err.Error(), "refractory, reset)") {
+		t.Errorf("3 profiles on a core of 2: %v", err)
+	}
+}
+
 // capacityCase builds a network that breaks one limit of core c.
 func TestCapacityErrors(t *testing.T) {
 	c := CoreParams{SlotBits: 4, DelayBits: 2, SynWords: 5, ProfileBits: 2}
@@ -386,7 +434,7 @@ func TestCapacityErrors(t *testing.T) {
 
 func TestBinaryRoundTrip(t *testing.T) {
 	for seed := range uint64(20) {
-		net := randnet.Network(seed, randnet.Options{MaxDelay: 16, Refractory: true})
+		net := randnet.Network(seed, randnet.Options{MaxDelay: 16, Refractory: true, Reset: true})
 		im := mustBuild(t, net, upCore)
 		var b bytes.Buffer
 		if err := im.WriteBinary(&b); err != nil {
@@ -417,6 +465,8 @@ func TestReadBinaryRejects(t *testing.T) {
 		{"empty", func() []byte { return nil }, "shorter than a header"},
 		{"magic", func() []byte { d := bytes.Clone(good); d[0] = 'X'; return d }, "not an snnc configuration image"},
 		{"version", func() []byte { d := bytes.Clone(good); d[8] = 9; return d }, "format version 9"},
+		// Version 1 had no reset field and a 61-bit profile.
+		{"version 1", func() []byte { d := bytes.Clone(good); d[8] = 1; return d }, "format version 1 (this snnc reads 2: compile the network again)"},
 		{"flipped", func() []byte { d := bytes.Clone(good); d[len(d)/2] ^= 4; return d }, "damaged"},
 		{"truncated", func() []byte { return good[:len(good)-7] }, "damaged"},
 	} {
@@ -483,7 +533,7 @@ func TestReadBinaryRejects(t *testing.T) {
 // TestDeterministic: the same network gives byte-identical files.
 func TestDeterministic(t *testing.T) {
 	write := func() ([]byte, map[string][]byte) {
-		net := randnet.Network(7, randnet.Options{MaxDelay: 16, Refractory: true})
+		net := randnet.Network(7, randnet.Options{MaxDelay: 16, Refractory: true, Reset: true})
 		im := mustBuild(t, net, upCore)
 		var b bytes.Buffer
 		if err := im.WriteBinary(&b); err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
-	"github.com/snnc/snnc/ir"
 )
 
 // CoreSim runs snn_core's step semantics (docs/fpga-core.md, "What one
@@ -61,7 +60,7 @@ func NewCoreSim(im *Image) (*CoreSim, error) {
 	stateUV := words(RegionStateUV, im.SlotCount)
 	for n := range im.NeuronCount {
 		p := decodeProfile(profiles[slotProfile[n]])
-		s.config[n] = loihisim.Configure(p.du, p.dv, p.vth, p.biasMant, p.biasExp, p.refractory, ir.ResetZero)
+		s.config[n] = loihisim.Configure(p.du, p.dv, p.vth, p.biasMant, p.biasExp, p.refractory, p.reset)
 		s.neurons[n] = loihisim.Neuron{U: int32(uint32(stateUV[n])<<8) >> 8, V: int32(uint32(stateUV[n]>>24)<<8) >> 8}
 	}
 	s.groupPtr = words(RegionGroupPtr, im.SlotCount*s.d)

@@ -1,6 +1,7 @@
 package loihisim
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -47,13 +48,31 @@ func randomMapping(net *ir.Network, p *Profile, cores int, seed uint64) *ir.Mapp
 }
 
 // The core-by-core simulation computes exactly what Sim computes, spikes
-// and state every step, whatever the mapping.
+// and state every step, whatever the mapping. Every other mapping goes
+// through network.snncmap first, so the file must carry every parameter
+// (the reset mode included) that the simulation uses.
 func TestMappedEqualsUnmapped(t *testing.T) {
 	messages := int64(0)
+	subtract := 0
 	for seed := range uint64(30) {
-		net := randnet.Network(seed, randnet.Options{MaxDelay: 12, Refractory: true})
+		net := randnet.Network(seed, randnet.Options{MaxDelay: 12, Refractory: true, Reset: true})
+		for _, pop := range net.Populations {
+			if pop.LIF != nil && pop.LIF.Reset == ir.ResetSubtract {
+				subtract++
+			}
+		}
 		p := roomy(t, 12)
 		m := randomMapping(net, p, 1+int(seed%9), seed)
+		if seed%2 == 1 {
+			var file bytes.Buffer
+			if err := ir.WriteMapped(&file, m); err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+			var err error
+			if m, err = ir.ReadMapped(&file); err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+		}
 		ms, err := NewMapped(m, p)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
@@ -83,6 +102,9 @@ func TestMappedEqualsUnmapped(t *testing.T) {
 	}
 	if messages == 0 {
 		t.Error("no messages between cores: the test proves nothing")
+	}
+	if subtract == 0 {
+		t.Error("no population with reset: subtract")
 	}
 }
 

@@ -408,7 +408,9 @@ func caseDir(t *testing.T, name string) string {
 // per-projection floor is exact, negative), weight_bits 6 and 8 (sometimes
 // others), sign modes derived and explicit, delays 1..8, biases, varied
 // decays and thresholds, initial u and v, and busy input spike trains.
-// Refractory stays 0: Lava's bit-accurate LIF has none.
+// Refractory stays 0 and no population has a reset key (reset: zero):
+// Lava's bit-accurate LIF has neither refractory periods nor a reset by
+// subtraction.
 func randomNetwork(seed uint64) *network {
 	rng := rand.New(rand.NewPCG(seed, 0x1a7a))
 	between := func(lo, hi int) int { return lo + rng.IntN(hi-lo+1) }

@@ -19,6 +19,10 @@ type Options struct {
 	MaxSize    int // neurons per population 1..MaxSize, default 24
 	Density    float64
 	Refractory bool // draw refractory periods 0..3 (Lava has none)
+	// Reset gives each LIF population reset: subtract with probability
+	// 1/2 (Lava has no such reset). The modes come from a stream of their
+	// own, so the rest of the network is the same with and without it.
+	Reset bool
 }
 
 func (o *Options) defaults() {
@@ -42,11 +46,12 @@ func (o *Options) defaults() {
 // Network returns a seeded random network with everything the model has:
 // input and LIF populations, recurrent and feed-forward projections, mixed
 // and single-sign weights, every weight_bits and weight_exp, delays,
-// biases, initial state and, if asked, refractory periods. The same seed
-// and options give the same network.
+// biases, initial state and, if asked, refractory periods and resets by
+// subtraction. The same seed and options give the same network.
 func Network(seed uint64, o Options) *ir.Network {
 	o.defaults()
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	resets := rand.New(rand.NewPCG(seed, 0x2e5e7))
 	net := &ir.Network{Source: fmt.Sprintf("randnet seed %d", seed)}
 	nIn, nLIF := 1+r.IntN(o.MaxInputs), 1+r.IntN(o.MaxLIF)
 	for k := range nIn {
@@ -68,11 +73,15 @@ func Network(seed uint64, o Options) *ir.Network {
 		if o.Refractory {
 			refr = param(size, 0, 3)
 		}
-		net.Populations = append(net.Populations, ir.Population{Name: fmt.Sprintf("lif%d", k), Size: size, Model: ir.ModelLIF, LIF: &ir.LIFParams{
+		lp := &ir.LIFParams{
 			Du: param(size, 0, 4095), Dv: param(size, 0, 4095), Vth: param(size, 0, 400),
 			BiasMant: param(size, -60, 60), BiasExp: param(size, 0, 3), Refractory: refr,
 			U: param(size, -5000, 5000), V: param(size, -5000, 5000),
-		}})
+		}
+		if o.Reset && resets.IntN(2) == 0 {
+			lp.Reset = ir.ResetSubtract
+		}
+		net.Populations = append(net.Populations, ir.Population{Name: fmt.Sprintf("lif%d", k), Size: size, Model: ir.ModelLIF, LIF: lp})
 	}
 	for p := range 2 + r.IntN(6) {
 		from := r.IntN(len(net.Populations))

@@ -119,7 +119,7 @@ func TestRTLEqualsSimHX8K(t *testing.T) {
 	if testing.Short() {
 		n = 8
 	}
-	for _, tc := range randomCases(t, n, 20001, c, randnet.Options{MaxDelay: 20, Refractory: true, MaxSize: 16}, false, 60) {
+	for _, tc := range randomCases(t, n, 20001, c, randnet.Options{MaxDelay: 20, Refractory: true, Reset: true, MaxSize: 16}, false, 60) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tr, err := runCase(m, tc)

@@ -29,10 +29,12 @@
 // (Debian packages verilator, iverilog, yosys). Without them they skip,
 // unless SNNC_REQUIRE_EDA=1 (as in CI), where a missing tool fails. They
 // run the examples and 200 seeded random networks (relay chains, every
-// weight class, refractory periods) in Verilator, 10 of them
-// in Icarus and 3 small ones on the gate-level netlist, comparing spikes,
-// u and v every step with loihisim; and they hold the cycles of every step
-// to a model of the deliver phase (cycles_test.go). Useful flags:
+// weight class, refractory periods, resets by subtraction) in Verilator,
+// 10 of them in Icarus and 3 small ones on the gate-level netlist,
+// comparing spikes, u and v every step with loihisim, and neurons with
+// reset: subtract whose residues are worked out by hand (reset_test.go);
+// and they hold the cycles of every step to a model of the deliver phase
+// (cycles_test.go). Useful flags:
 // -run 'TestRTLEqualsSimRandom/seed_17' for one network, -rtl.keep DIR to
 // keep the command files of failing runs, -rtl.cache DIR for another build
 // cache, -short for fewer networks and no gate level.

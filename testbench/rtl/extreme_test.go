@@ -18,10 +18,12 @@ func pick[T any](r *rand.Rand, xs ...T) T { return xs[r.IntN(len(xs))] }
 // and recurrent projections with weight_exp -8 and 7, weight_bits 1 and
 // 8, every sign mode and delays up to 16: the corners randnet's ranges do
 // not reach, where products, wraps and clips overflow if a width is wrong.
+// Odd seeds reset by subtraction, so residues at the clamp are held
+// through refractory periods up to 15.
 func extremeNet(seed uint64, nLIF int) *ir.Network {
 	r := rand.New(rand.NewPCG(seed, 99))
 	const nIn = 6
-	lp := &ir.LIFParams{}
+	lp := &ir.LIFParams{Reset: []ir.Reset{ir.ResetZero, ir.ResetSubtract}[seed%2]}
 	for range nLIF {
 		lp.Du = append(lp.Du, pick[int32](r, 0, 1, 2048, 4094, 4095))
 		lp.Dv = append(lp.Dv, pick[int32](r, 0, 1, 4094, 4095))
