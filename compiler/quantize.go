@@ -22,11 +22,11 @@ type QuantizeOptions struct {
 	// WeightBits is the weight precision of every float projection, as
 	// Lava's num_weight_bits: WeightBits magnitude bits for a projection
 	// of one sign, WeightBits bits with the sign for a mixed one. 0: 8.
-	WeightBits int
+	WeightBits int `json:"weight_bits"`
 	// ClipPercentile is the percentile of |w| a projection's largest level
 	// stands for: weights above it are clipped, which buys resolution for
 	// the rest. 0 or 100: the largest |w|, nothing clipped.
-	ClipPercentile float64
+	ClipPercentile float64 `json:"clip_percentile"`
 }
 
 func (q QuantizeOptions) withDefaults() QuantizeOptions {

@@ -165,15 +165,22 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err := opt.Check(); err != nil {
 		return usagef("%v", err)
 	}
-	net, err := compiler.ParseFile(path)
+	// The bytes of the network and of the files it names, for their
+	// copies in outDir (networkFile beside them) and the manifest's hash,
+	// read once: the copies are then exactly what was compiled, and they
+	// survive the removal of an earlier copy, which may be the input itself.
+	netBytes, err := os.ReadFile(path)
+	if err != nil {
+		if _, perr := compiler.ParseFile(path); perr != nil {
+			return perr // the frontend's message for an unreadable description
+		}
+		return err
+	}
+	net, named, err := parseNaming(path, netBytes)
 	if err != nil {
 		return err
 	}
-	// The bytes of the network, for its copy in outDir (networkFile) and
-	// the manifest's hash, read once: the copy is then exactly what the
-	// hash says, and it survives the removal of an earlier copy, which may
-	// be the input itself.
-	netBytes, err := os.ReadFile(path)
+	dataFiles, err := networkFilesToCopy(path, named)
 	if err != nil {
 		return err
 	}
@@ -185,6 +192,9 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 		return usagef("-o %s: the input %s is %s, where compile --target fpga writes its copy of the network; choose another -o DIR, or give the network another name", outDir, path, foreign.path)
 	}
 	if err != nil {
+		return err
+	}
+	if err := checkNetworkFilesFree(outDir, dataFiles, stale); err != nil {
 		return err
 	}
 
@@ -233,13 +243,27 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err := os.WriteFile(filepath.Join(outDir, networkFile), netBytes, 0o644); err != nil {
 		return err
 	}
+	var dataPaths []string
+	for _, f := range dataFiles {
+		dest := filepath.Join(outDir, f.rel)
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dest, f.data, 0o644); err != nil {
+			return err
+		}
+		dataPaths = append(dataPaths, filepath.ToSlash(f.rel))
+	}
 	sum := sha256.Sum256(netBytes)
 	man := build.Manifest{Snnc: version, Input: path, InputSHA256: hex.EncodeToString(sum[:]), Board: board.Name, BoardSource: board.Source,
 		Parameters: board.Core.Verilog(), CoreMHz: board.CoreMHz, BuildHash: hex.EncodeToString(src.BuildHash[:]),
-		Network: networkFile, Seed: ff.seed}
+		Network: networkFile, NetworkFiles: dataPaths, Seed: ff.seed}
+	if res.Report.Quantization != nil {
+		man.Quantize = &opt.Quantize
+	}
 	// The manifest says what snnc wrote, so that the next run replaces
 	// exactly that: written now, and again after the flow however it ends.
-	writeManifest := func() error { return build.WriteManifest(outDir, man, fpgaOutputs) }
+	writeManifest := func() error { return build.WriteManifest(outDir, man, append(slices.Clone(fpgaOutputs), dataPaths...)) }
 	if err := writeManifest(); err != nil {
 		return err
 	}
@@ -350,7 +374,7 @@ func previousFPGAOutputs(outDir string) ([]string, error) {
 		for _, f := range m.Files {
 			p := filepath.FromSlash(f.Path)
 			top, _, _ := strings.Cut(f.Path, "/")
-			if filepath.IsLocal(p) && slices.Contains(fpgaOutputs, top) && top != build.ManifestFile {
+			if filepath.IsLocal(p) && (slices.Contains(fpgaOutputs, top) || slices.Contains(m.NetworkFiles, f.Path)) && top != build.ManifestFile {
 				listed[p] = true
 			}
 		}
@@ -558,4 +582,69 @@ func (p *flowProgress) End(step string, elapsed time.Duration, err error) {
 		verdict = "failed"
 	}
 	fmt.Fprintf(p.w, "snnc: %s %s in %s\n", stepDoc[step], verdict, elapsed.Round(100*time.Millisecond))
+}
+
+// namedFile is a file a network names, as it names it, and its bytes.
+type namedFile struct {
+	rel  string
+	data []byte
+}
+
+// parseNaming parses the description at path (its bytes: data) as
+// compiler.ParseFile does, and returns the files it named, in the order
+// it read them.
+func parseNaming(path string, data []byte) (*ir.Network, []namedFile, error) {
+	var named []namedFile
+	dir := filepath.Dir(path)
+	net, err := compiler.ParseWithOptions(path, data, func(name string) ([]byte, error) {
+		full := name
+		if !filepath.IsAbs(name) {
+			full = filepath.Join(dir, name)
+		}
+		b, err := os.ReadFile(full)
+		if err == nil {
+			named = append(named, namedFile{rel: name, data: b})
+		}
+		return b, err
+	}, compiler.ParseOptions{})
+	return net, named, err
+}
+
+// networkFilesToCopy returns the files of named to copy beside the
+// network's copy: those it names by a path below its directory, once
+// each. A file named by its absolute path is read from there again; one
+// above the directory (../w.npy) could not be read by the copy, and one
+// that would land on snnc's own outputs would be overwritten: both are
+// refused.
+func networkFilesToCopy(path string, named []namedFile) ([]namedFile, error) {
+	var out []namedFile
+	seen := map[string]bool{}
+	for _, f := range named {
+		rel := filepath.Clean(f.rel)
+		top, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+		switch {
+		case filepath.IsAbs(f.rel) || seen[rel]:
+			continue
+		case !filepath.IsLocal(rel):
+			return nil, usagef("%s names %s, outside its directory: compile --target fpga copies the files a network names beside it, so that the output directory runs alone (allowed: a path below the description's directory, or an absolute path)", path, f.rel)
+		case slices.Contains(fpgaOutputs, top):
+			return nil, usagef("%s names %s, which compile --target fpga would overwrite with its own %s (allowed: another name)", path, f.rel, top)
+		}
+		seen[rel] = true
+		out = append(out, namedFile{rel: rel, data: f.data})
+	}
+	return out, nil
+}
+
+// checkNetworkFilesFree refuses to overwrite a file of outDir that the
+// network's copy needs but that no snnc manifest lists (stale: the
+// files the last compile wrote).
+func checkNetworkFilesFree(outDir string, files []namedFile, stale []string) error {
+	for _, f := range files {
+		dest := filepath.Join(outDir, f.rel)
+		if _, err := os.Stat(dest); err == nil && !slices.Contains(stale, f.rel) {
+			return usagef("-o %s: %s was not written by snnc, and the network's copy needs its name for %s; choose another -o DIR or remove it", outDir, dest, f.rel)
+		}
+	}
+	return nil
 }

@@ -129,7 +129,12 @@ func hilTest(cmd *cobra.Command, dir string, fl hilFlags) error {
 	if err != nil {
 		return err
 	}
-	if _, err := compiler.Compile(ref, compiler.Options{}); err != nil {
+	// A float network is quantised as snnc compile quantised it.
+	var quant compiler.QuantizeOptions
+	if q := bd.man.Quantize; q != nil {
+		quant = *q
+	}
+	if _, err := compiler.Compile(ref, compiler.Options{Quantize: quant}); err != nil {
 		return err
 	}
 	if err := checkMemory(bd.netPath, ref, loihisim.Options{}); err != nil {

@@ -282,7 +282,7 @@ func openBuildDir(dir string) (*buildDir, error) {
 		return nil, err
 	}
 	configPath := filepath.Join(memDir, configFile)
-	for _, rel := range []string{configPath, networkFile} {
+	for _, rel := range append([]string{configPath, networkFile}, m.NetworkFiles...) {
 		if err := checkListed(dir, m, rel); err != nil {
 			return nil, err
 		}

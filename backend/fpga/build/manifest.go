@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/snnc/snnc/compiler"
 	"io"
 	"io/fs"
 	"os"
@@ -29,10 +30,17 @@ type Manifest struct {
 	// Network is the copy of the input network in the output directory
 	// (its SHA-256 is InputSHA256), so that the directory alone says what
 	// to load and what to simulate.
-	Network string        `json:"network"`
-	Seed    int           `json:"seed"`
-	Tools   []ToolVersion `json:"tools"`
-	Files   []FileEntry   `json:"files"`
+	Network string `json:"network"`
+	// NetworkFiles are the files the network names (weights, parameters),
+	// copied beside Network at the paths it names them by, so that the
+	// copy reads as the input did.
+	NetworkFiles []string `json:"network_files,omitempty"`
+	// Quantize is how a float network was quantised (its --weight-bits and
+	// --clip-percentile), for snnc test to quantise its reference alike.
+	Quantize *compiler.QuantizeOptions `json:"quantize,omitempty"`
+	Seed     int                       `json:"seed"`
+	Tools    []ToolVersion             `json:"tools"`
+	Files    []FileEntry               `json:"files"`
 }
 
 // FileEntry is one file written, by its path relative to the output
