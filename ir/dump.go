@@ -34,6 +34,9 @@ func WriteText(w io.Writer, n *Network) error {
 			for _, d := range LIFParamTable {
 				fmt.Fprintf(bw, " %s=%s", d.Name, paramText(*d.Field(p.LIF)))
 			}
+			if p.LIF.Reset != ResetZero { // zero, the default, is not written
+				fmt.Fprintf(bw, " reset=%s", p.LIF.Reset)
+			}
 			bw.WriteString("\n")
 		}
 	}
@@ -123,6 +126,9 @@ func WriteJSON(w io.Writer, n *Network) error {
 				} else {
 					writeInts(bw, len(v), func(i int) int64 { return int64(v[i]) })
 				}
+			}
+			if p.LIF.Reset != ResetZero { // absent: zero
+				fmt.Fprintf(bw, ", \"reset\": %s", str(p.LIF.Reset.String()))
 			}
 			bw.WriteString("}")
 		}

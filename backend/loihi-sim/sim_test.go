@@ -183,15 +183,18 @@ func denseReference(net *ir.Network, in [][]int32) trace {
 			}
 			i := local[g]
 			u[g] = wrap(u[g]*int64(4095-p.Du.At(i))/4096 + input[g])
-			if refr[g] > 0 {
+			if refr[g] > 0 { // v holds what the reset left
 				refr[g]--
-				v[g] = 0
 				continue
 			}
 			v[g] = v[g]*int64(4096-p.Dv.At(i))/4096 + u[g] + int64(p.BiasMant.At(i))<<p.BiasExp.At(i)
 			v[g] = min(max(v[g], -(1<<23-1)), 1<<23-1)
-			if v[g] > int64(p.Vth.At(i))*64 {
-				v[g] = 0
+			if theta := int64(p.Vth.At(i)) * 64; v[g] > theta {
+				if p.Reset == ir.ResetSubtract {
+					v[g] -= theta
+				} else {
+					v[g] = 0
+				}
 				refr[g] = int64(p.Refractory.At(i))
 				spiked[t][g] = true
 				out = append(out, int32(g))
@@ -229,7 +232,7 @@ func TestMatchesDenseReference(t *testing.T) {
 	minPartNeurons, minBuildSynapses = 1, 1
 	total := 0
 	for seed := range uint64(60) {
-		net := randnet.Network(seed, randnet.Options{MaxDelay: 1 + int(seed%40), Refractory: true})
+		net := randnet.Network(seed, randnet.Options{MaxDelay: 1 + int(seed%40), Refractory: true, Reset: true})
 		in := randnet.Inputs(net, seed, 120, 0.2)
 		want := denseReference(net, in)
 		for _, spikes := range want.spikes {
@@ -256,7 +259,7 @@ func TestUniformPopulationsMatchDenseReference(t *testing.T) {
 	minPartNeurons = 1
 	total := 0
 	for seed := range uint64(40) {
-		net := randnet.Network(seed, randnet.Options{MaxDelay: 1 + int(seed%20), Refractory: true, MaxSize: 60})
+		net := randnet.Network(seed, randnet.Options{MaxDelay: 1 + int(seed%20), Refractory: true, Reset: true, MaxSize: 60})
 		for _, p := range net.Populations {
 			if lp := p.LIF; lp != nil {
 				for _, x := range []*ir.Param{&lp.Du, &lp.Dv, &lp.Vth, &lp.BiasMant, &lp.BiasExp, &lp.Refractory} {
@@ -280,7 +283,7 @@ func TestUniformPopulationsMatchDenseReference(t *testing.T) {
 // The same network and inputs give the same output, run after run.
 func TestDeterministic(t *testing.T) {
 	for seed := range uint64(10) {
-		net := randnet.Network(100+seed, randnet.Options{MaxDelay: 30, Refractory: true})
+		net := randnet.Network(100+seed, randnet.Options{MaxDelay: 30, Refractory: true, Reset: true})
 		in := randnet.Inputs(net, seed, 200, 0.3)
 		compareTraces(t, fmt.Sprintf("seed %d", seed), runSim(t, net, in, Options{}), runSim(t, net, in, Options{}))
 	}
