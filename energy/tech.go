@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/snnc/snnc/internal/datafiles"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -51,15 +52,7 @@ const DefaultTech = "45nm-int32"
 var techFiles embed.FS
 
 // Shipped returns the names of the technologies built into snnc, sorted.
-func Shipped() []string {
-	entries, _ := fs.ReadDir(techFiles, "tech")
-	var names []string
-	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
-	}
-	slices.Sort(names)
-	return names
-}
+func Shipped() []string { return datafiles.Names(techFiles, "tech") }
 
 // Load returns the shipped technology called name.
 func Load(name string) (*Tech, error) {

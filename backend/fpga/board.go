@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/snnc/snnc/internal/datafiles"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -139,20 +140,10 @@ type deviceFile struct {
 var dataFiles embed.FS
 
 // Boards returns the names of the embedded boards, sorted.
-func Boards() []string { return embedded("boards") }
+func Boards() []string { return datafiles.Names(dataFiles, "boards") }
 
 // Devices returns the names of the embedded devices, sorted.
-func Devices() []string { return embedded("devices") }
-
-func embedded(dir string) []string {
-	entries, _ := fs.ReadDir(dataFiles, dir)
-	var names []string
-	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
-	}
-	slices.Sort(names)
-	return names
-}
+func Devices() []string { return datafiles.Names(dataFiles, "devices") }
 
 // LoadBoard returns the embedded board called name.
 func LoadBoard(name string) (*Board, error) {

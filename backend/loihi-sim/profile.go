@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/snnc/snnc/internal/datafiles"
 	"github.com/snnc/snnc/ir"
 )
 
@@ -70,15 +71,7 @@ func (p *Profile) CoresPerChip() int { return p.Chip.MeshWidth * p.Chip.MeshHeig
 var targetFiles embed.FS
 
 // Targets returns the names of the embedded profiles, sorted.
-func Targets() []string {
-	entries, _ := fs.ReadDir(targetFiles, "targets")
-	var names []string
-	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
-	}
-	slices.Sort(names)
-	return names
-}
+func Targets() []string { return datafiles.Names(targetFiles, "targets") }
 
 // LoadTarget returns the embedded profile called name.
 func LoadTarget(name string) (*Profile, error) {
