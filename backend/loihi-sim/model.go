@@ -85,14 +85,15 @@ func (c *NeuronConfig) integrate(u, v, in int32) (int32, int32) {
 
 // fire applies the refractory period and the threshold to a candidate v:
 // it returns the new refractory count and v, and whether the neuron spiked.
-// While refractory, v keeps its value from before the step (what the
-// reset left: 0 after a reset to zero). A spike leaves v - Threshold
-// (reset by subtraction) or 0: the candidate is clamped, so v > Threshold
-// and the difference is in range.
+// While refractory, v holds what the reset left: its value from before
+// the step after a reset by subtraction, 0 after a reset to zero (which
+// is also its value before the step, since the reset set it). A spike
+// leaves v - Threshold (reset by subtraction) or 0: the candidate is
+// clamped, so v > Threshold and the difference is in range.
 func (c *NeuronConfig) fire(refractory, before, v int32) (int32, int32, bool) {
 	switch {
 	case refractory > 0:
-		return refractory - 1, before, false
+		return refractory - 1, before & c.ResetKeep, false
 	case v > c.Threshold:
 		return c.Refractory, (v - c.Threshold) & c.ResetKeep, true
 	}

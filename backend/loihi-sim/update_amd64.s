@@ -10,7 +10,7 @@
 // are written as a byte of spikeMasks.
 TEXT ·updateBlocksAVX2(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), AX
-	MOVQ AX, R11
+	MOVL 32(AX), R11 // resetKeep: 0 (reset to zero) or -1 (subtract), the same for every block
 	MOVQ u+8(FP), SI
 	MOVQ v+16(FP), R8
 	MOVQ refractory+24(FP), R9
@@ -26,7 +26,6 @@ TEXT ·updateBlocksAVX2(SB), NOSPLIT, $0-56
 	VPBROADCASTD 20(AX), Y11 // lowest v
 	VPBROADCASTD 24(AX), Y12 // highest v
 	VPBROADCASTD 28(AX), Y13 // refractory steps after a spike
-	                         // 32(R11): resetKeep, loaded per block
 	VPXOR    Y14, Y14, Y14   // 0
 	VPCMPEQD Y15, Y15, Y15   // -1
 
@@ -75,22 +74,31 @@ loop:
 	VPMINSD  Y12, Y2, Y2
 
 	// held = refractory > 0; spike = !held && y > threshold
-	// v = held ? v : spike ? (y - threshold) & resetKeep : y
 	// refractory = held ? refractory-1 : spike ? steps : 0
-	VMOVDQU      (R9)(BX*4), Y0
-	VPCMPGTD     Y14, Y0, Y3
-	VPCMPGTD     Y10, Y2, Y4
-	VPANDN       Y4, Y3, Y4
-	VPBROADCASTD 32(R11), Y1
-	VPSUBD       Y10, Y2, Y5
-	VPAND        Y1, Y5, Y5
-	VPAND        Y4, Y5, Y5
-	VPANDN       Y2, Y4, Y2
-	VPOR         Y5, Y2, Y2
-	VPANDN       Y2, Y3, Y2
-	VPAND        (R8)(BX*4), Y3, Y5
-	VPOR         Y5, Y2, Y2
-	VMOVDQU      Y2, (R8)(BX*4)
+	VMOVDQU  (R9)(BX*4), Y0
+	VPCMPGTD Y14, Y0, Y3
+	VPCMPGTD Y10, Y2, Y4
+	VPANDN   Y4, Y3, Y4
+	TESTL    R11, R11
+	JNZ      subtract
+
+	// reset to zero: v = held || spike ? 0 : y
+	VPOR   Y4, Y3, Y5
+	VPANDN Y2, Y5, Y2
+	JMP    store
+
+subtract:
+	// v = held ? v : spike ? y - threshold : y
+	VPSUBD Y10, Y2, Y5
+	VPAND  Y4, Y5, Y5
+	VPANDN Y2, Y4, Y2
+	VPOR   Y5, Y2, Y2
+	VPANDN Y2, Y3, Y2
+	VPAND  (R8)(BX*4), Y3, Y5
+	VPOR   Y5, Y2, Y2
+
+store:
+	VMOVDQU Y2, (R8)(BX*4)
 	VPADDD    Y15, Y0, Y0
 	VPAND     Y3, Y0, Y0
 	VPAND     Y13, Y4, Y5
