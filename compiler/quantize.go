@@ -140,6 +140,8 @@ func quantize(st *State) error {
 	for i, pr := range net.Projections {
 		incoming[pr.To] = append(incoming[pr.To], i)
 	}
+	// By projection index, so that they are reported in description order.
+	byProjection := make([]*QuantProjectionReport, len(net.Projections))
 	for k := range net.Populations {
 		pop := &net.Populations[k]
 		if pop.Model != ir.ModelCUBALIF {
@@ -156,27 +158,19 @@ func quantize(st *State) error {
 			pr := &net.Projections[i]
 			qr := plans[j].apply(pr, s)
 			qr.Name, qr.From, qr.To = pr.Name, net.Populations[pr.From].Name, pop.Name
-			rep.Projections = append(rep.Projections, qr)
+			byProjection[i] = &qr
 			r := &st.Report.Projections[i]
 			r.WeightExp, r.WeightBits, r.SignMode, r.SignModeDerived = pr.WeightExp, pr.WeightBits, pr.SignMode.String(), true
 		}
 		pop.Model, pop.LIF, pop.CUBA = ir.ModelLIF, lif, nil
 	}
-	// Projections are reported in the order of the description.
-	slices.SortStableFunc(rep.Projections, func(a, b QuantProjectionReport) int {
-		return projectionIndex(net, a.Name) - projectionIndex(net, b.Name)
-	})
-	st.Report.Quantization = rep
-	return nil
-}
-
-func projectionIndex(net *ir.Network, name string) int {
-	for i := range net.Projections {
-		if net.Projections[i].Name == name {
-			return i
+	for _, qr := range byProjection {
+		if qr != nil {
+			rep.Projections = append(rep.Projections, *qr)
 		}
 	}
-	return -1
+	st.Report.Quantization = rep
+	return nil
 }
 
 // weightPlan is a projection's weight format before the population's

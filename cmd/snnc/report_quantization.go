@@ -166,16 +166,18 @@ func reportQuantization(cmd *cobra.Command, path string, fl reportQuantFlags) er
 		bar.Finish()
 	}
 
-	offs := floatNet.Offsets()
-	matches := spikes.AgreementIn(floatSpikes, intSpikes, fl.tolerance, offs)
-	doc := quantDoc{Network: path, Steps: fl.steps, Tolerance: fl.tolerance, Quantization: res.Report.Quantization,
-		Total: newSpikeAgreement("", spikes.Agreement(floatSpikes, intSpikes, fl.tolerance))}
+	// Spikes match within a neuron, so the total is the populations' sum.
+	matches := spikes.AgreementIn(floatSpikes, intSpikes, fl.tolerance, floatNet.Offsets())
+	doc := quantDoc{Network: path, Steps: fl.steps, Tolerance: fl.tolerance, Quantization: res.Report.Quantization}
+	var total spikes.Match
 	for k, p := range floatNet.Populations {
 		if p.Model == ir.ModelInput {
 			continue
 		}
 		doc.Populations = append(doc.Populations, newSpikeAgreement(p.Name, matches[k]))
+		total = spikes.Match{A: total.A + matches[k].A, B: total.B + matches[k].B, Matched: total.Matched + matches[k].Matched}
 	}
+	doc.Total = newSpikeAgreement("", total)
 	warnUndelivered(cmd, input, fl.steps, fl.quiet)
 	return writeReport(cmd, fl.json, doc, func(w io.Writer) error { return writeQuantText(w, doc) })
 }
