@@ -76,7 +76,8 @@ type csvCell struct {
 	text string
 }
 
-// splitCells splits a line at commas and trims the spaces around values.
+// splitCells splits a line at commas and trims the spaces and tabs around
+// values.
 func splitCells(line string, cells []csvCell) []csvCell {
 	cells = cells[:0]
 	start := 0
@@ -84,9 +85,14 @@ func splitCells(line string, cells []csvCell) []csvCell {
 		if i < len(line) && line[i] != ',' {
 			continue
 		}
-		cell := line[start:i]
-		lead := len(cell) - len(strings.TrimLeft(cell, " \t"))
-		cells = append(cells, csvCell{col: start + lead + 1, text: strings.Trim(cell, " \t")})
+		lo, hi := start, i
+		for lo < hi && (line[lo] == ' ' || line[lo] == '\t') {
+			lo++
+		}
+		for hi > lo && (line[hi-1] == ' ' || line[hi-1] == '\t') {
+			hi--
+		}
+		cells = append(cells, csvCell{col: lo + 1, text: line[lo:hi]})
 		start = i + 1
 	}
 	return cells
@@ -144,42 +150,65 @@ func readCSVCells[T any](display string, data []byte, field string, shape matrix
 
 // readCSVVector reads n values written one per line or all on one line.
 func readCSVVector(display string, data []byte, field string, n int, pop string, spec intSpec) ([]int32, error) {
+	return readCSVList(display, data, field, n, fmt.Sprintf("one per neuron of %q", pop), func(text string) (int32, string) {
+		v, msg := parseNumberText(text, spec)
+		if msg == "" {
+			msg = spec.check(v, text)
+		}
+		return int32(v), msg
+	})
+}
+
+// csvBlank reports whether a CSV file holds no values at all (only a byte
+// order mark and blank space): a list of zero values, where zero are
+// expected (the weights of a projection whose pairs are all pruned).
+func csvBlank(data []byte) bool {
+	return len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))) == 0
+}
+
+// readCSVList reads n values written one per line or all on one line,
+// converting each by conv; what says what the values are, for the message
+// about their count ("one per neuron of \"a\""). A blank file is a list
+// of no values.
+func readCSVList[T any](display string, data []byte, field string, n int, what string, conv func(text string) (T, string)) ([]T, error) {
+	if n == 0 && csvBlank(data) {
+		return []T{}, nil
+	}
 	lines, err := csvLines(display, data, field)
 	if err != nil {
 		return nil, err
 	}
 	var cells []csvCell
-	type located struct {
-		line int
-		csvCell
-	}
-	var all []located
+	count := len(lines)
 	if len(lines) == 1 {
-		for _, c := range splitCells(lines[0].text, cells) {
-			all = append(all, located{lines[0].num, c})
-		}
+		cells = splitCells(lines[0].text, cells)
+		count = len(cells)
 	} else {
 		for _, l := range lines {
-			cells = splitCells(l.text, cells)
-			if len(cells) != 1 {
+			if cells = splitCells(l.text, cells); len(cells) != 1 {
 				return nil, newError(ir.Pos{File: display, Line: l.num, Col: 1}, field, "%d values on one line (allowed: one value per line, or all values on one line)", len(cells))
 			}
-			all = append(all, located{l.num, cells[0]})
 		}
 	}
-	if len(all) != n {
-		return nil, newError(ir.Pos{File: display}, field, "%d values, expected %d (one per neuron of %q)", len(all), n, pop)
+	if count != n {
+		return nil, newError(ir.Pos{File: display}, field, "%d values, expected %d (%s)", count, n, what)
 	}
-	vals := make([]int32, n)
-	for i, c := range all {
-		v, msg := parseNumberText(c.text, spec)
-		if msg == "" {
-			msg = spec.check(v, c.text)
+	vals := make([]T, n)
+	for i := range vals {
+		line := lines[0]
+		if len(lines) > 1 {
+			line = lines[i]
+			cells = splitCells(line.text, cells)
 		}
+		c := cells[0]
+		if len(lines) == 1 {
+			c = cells[i]
+		}
+		v, msg := conv(c.text)
 		if msg != "" {
-			return nil, newError(ir.Pos{File: display, Line: c.line, Col: c.col}, joinIndex(field, i), "%s", msg)
+			return nil, newError(ir.Pos{File: display, Line: line.num, Col: c.col}, joinIndex(field, i), "%s", msg)
 		}
-		vals[i] = int32(v)
+		vals[i] = v
 	}
 	return vals, nil
 }
@@ -192,6 +221,7 @@ type npyArray struct {
 	kind    byte // 'i' signed, 'u' unsigned, 'f' float, 'b' bool
 	width   int  // bytes per element
 	order   binary.ByteOrder
+	little  bool // order is little endian
 	data    []byte
 }
 
@@ -297,7 +327,7 @@ func (a *npyArray) parseDescr() string {
 	}
 	switch {
 	case d[0] == '<' || (d[0] == '|' && a.width == 1):
-		a.order = binary.LittleEndian
+		a.order, a.little = binary.LittleEndian, true
 	case d[0] == '>':
 		a.order = binary.BigEndian
 	default:
@@ -352,6 +382,17 @@ func (a *npyArray) element(i int, spec intSpec) (v int64, text, msg string) {
 }
 
 func (a *npyArray) unsigned(b []byte) uint64 {
+	if a.little { // the common case, without the interface calls
+		switch a.width {
+		case 1:
+			return uint64(b[0])
+		case 2:
+			return uint64(binary.LittleEndian.Uint16(b))
+		case 4:
+			return uint64(binary.LittleEndian.Uint32(b))
+		}
+		return binary.LittleEndian.Uint64(b)
+	}
 	switch a.width {
 	case 1:
 		return uint64(b[0])
@@ -363,8 +404,22 @@ func (a *npyArray) unsigned(b []byte) uint64 {
 	return a.order.Uint64(b)
 }
 
-// checkedElement converts and checks element i.
+// checkedElement converts and checks element i. Integer elements within
+// range take a path without the text of the value, which only a message
+// needs: that keeps 10^6-element arrays (a list of pairs) free of an
+// allocation per element.
 func (a *npyArray) checkedElement(i int, spec intSpec) (int32, string) {
+	if a.kind == 'i' || a.kind == 'u' {
+		u := a.unsigned(a.data[i*a.width : (i+1)*a.width])
+		v := int64(u)
+		if a.kind == 'i' {
+			shift := 64 - 8*a.width
+			v = int64(u<<shift) >> shift
+		}
+		if (a.kind == 'i' || u <= math.MaxInt64) && v >= spec.min && v <= spec.max && !(spec.delay && v == 0) {
+			return int32(v), "" // what spec.check accepts
+		}
+	}
 	v, text, msg := a.element(i, spec)
 	if msg == "" {
 		msg = spec.check(v, text)
@@ -388,6 +443,9 @@ func readNPYCells[T any](display string, data []byte, field string, shape matrix
 	a, msg := parseNPY(data)
 	if msg != "" {
 		return nil, newError(pos, field, "%s", msg)
+	}
+	if len(a.shape) == 1 {
+		return nil, newError(pos, field, "array of shape %s, expected 2-D of shape (%d, %d) (%s; one value per synapse, 1-D, needs connect: {pairs: ...})", a.shapeText(), shape.rows, shape.cols, layoutNote)
 	}
 	if len(a.shape) != 2 {
 		return nil, newError(pos, field, "array of shape %s, expected 2-D of shape (%d, %d) (%s)", a.shapeText(), shape.rows, shape.cols, layoutNote)
@@ -417,17 +475,25 @@ func readNPYCells[T any](display string, data []byte, field string, shape matrix
 
 // readNPYVector reads a 1-D array of n values.
 func readNPYVector(display string, data []byte, field string, n int, pop string, spec intSpec) ([]int32, error) {
+	return readNPYList(display, data, field, n, fmt.Sprintf("one value per neuron of %q", pop), func(a *npyArray, i int) (int32, string) {
+		return a.checkedElement(i, spec)
+	})
+}
+
+// readNPYList reads a 1-D array of n values, converting element i by
+// conv; what says what the values are, for the message about the shape.
+func readNPYList[T any](display string, data []byte, field string, n int, what string, conv func(a *npyArray, i int) (T, string)) ([]T, error) {
 	pos := ir.Pos{File: display}
 	a, msg := parseNPY(data)
 	if msg != "" {
 		return nil, newError(pos, field, "%s", msg)
 	}
 	if len(a.shape) != 1 || a.shape[0] != n {
-		return nil, newError(pos, field, "array of shape %s, expected 1-D of shape (%d,) (one value per neuron of %q)", a.shapeText(), n, pop)
+		return nil, newError(pos, field, "array of shape %s, expected 1-D of shape (%d,) (%s)", a.shapeText(), n, what)
 	}
-	vals := make([]int32, n)
+	vals := make([]T, n)
 	for i := range vals {
-		v, msg := a.checkedElement(i, spec)
+		v, msg := conv(a, i)
 		if msg != "" {
 			return nil, newError(pos, joinIndex(field, i), "%s", msg)
 		}

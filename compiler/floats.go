@@ -24,7 +24,8 @@ type floatSpec struct {
 	// time: a duration such as "20ms" is accepted and converted to steps,
 	// and .inf means "never decays".
 	time bool
-	// zero: 0 is accepted although positive is set (tau_syn).
+	// zero: 0 is accepted although positive is set (tau_syn, tau_mem: a
+	// time constant of 0 forgets at once).
 	zero bool
 }
 
@@ -59,6 +60,10 @@ func (s floatSpec) check(f float64, text string) string {
 // parseFloatText reads a float as written in a description or a CSV file:
 // Go's syntax for decimal floats (1, -0.5, 2.5e-3), and .inf or inf.
 func parseFloatText(text string) (float64, bool) {
+	if plainDecimal(text) { // the common case, which the checks below let through unchanged
+		f, err := strconv.ParseFloat(text, 64)
+		return f, err == nil || isRangeError(err)
+	}
 	switch strings.ToLower(strings.TrimPrefix(text, "+")) {
 	case ".inf", "inf":
 		return math.Inf(1), true
@@ -73,6 +78,20 @@ func parseFloatText(text string) (float64, bool) {
 		return 0, false
 	}
 	return f, true
+}
+
+// plainDecimal reports whether text has only the characters of a decimal
+// float: digits, signs, a point and an exponent, and so no word (inf,
+// nan), hexadecimal digit or grouping for parseFloatText to look at.
+func plainDecimal(text string) bool {
+	for i := range len(text) {
+		switch c := text[i]; {
+		case c >= '0' && c <= '9', c == '.', c == '-', c == '+', c == 'e', c == 'E':
+		default:
+			return false
+		}
+	}
+	return text != ""
 }
 
 func isRangeError(err error) bool {
@@ -120,7 +139,7 @@ func (p *parser) cubaParams(n *yaml.Node, path string, pop *ir.Population) (*ir.
 	if c.TauSyn, err = p.float(m.get("tau_syn"), m.field("tau_syn"), floatSpec{positive: true, zero: true, time: true}); err != nil {
 		return nil, err
 	}
-	if c.TauMem, err = p.float(m.get("tau_mem"), m.field("tau_mem"), floatSpec{positive: true, time: true}); err != nil {
+	if c.TauMem, err = p.float(m.get("tau_mem"), m.field("tau_mem"), floatSpec{positive: true, zero: true, time: true}); err != nil {
 		return nil, err
 	}
 	if c.VTh, err = p.float(m.get("v_th"), m.field("v_th"), floatSpec{positive: true}); err != nil {
@@ -224,7 +243,10 @@ func npyFloat(a *npyArray, i int) (float64, string) {
 		shift := 64 - 8*a.width
 		f = float64(int64(a.unsigned(b)<<shift) >> shift)
 	}
-	return f, floatSpec{}.check(f, strconv.FormatFloat(f, 'g', -1, 64))
+	if math.IsNaN(f) || math.IsInf(f, 0) { // the text only for a message
+		return f, floatSpec{}.check(f, strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return f, ""
 }
 
 // floatMatrixFile reads a float matrix from a CSV or .npy file. With

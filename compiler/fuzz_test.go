@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/snnc/snnc/ir"
 )
 
 // fuzzLimits keep generated networks small, so that the fuzzer explores
@@ -31,6 +33,10 @@ func FuzzParse(f *testing.F) {
 	for _, c := range errorCases {
 		f.Add([]byte(c.src))
 	}
+	// Lists of pairs, inline and from the files of testdata.
+	f.Add([]byte(proj("connect: {pairs: [[2, 3], [0, 0], [1, 2], [0, 2]]}, weights: [1, -2, 0, 4], delays: [1, 2, 3, 4]")))
+	f.Add([]byte(proj("connect: {pairs: {file: pairs.npy}}, weights: {file: pairs_weights.npy}, delays: {file: pairs_delays.npy}")))
+	f.Add([]byte(proj("connect: {pairs: {file: pairs.csv}}, weights: {uniform: {min: -3, max: 3, seed: 1}}, delays: {file: pairs_delays.npy}")))
 	files := map[string][]byte{}
 	entries, _ := os.ReadDir("testdata")
 	for _, e := range entries {
@@ -109,7 +115,8 @@ func checkValues(t *testing.T, vals []int32, n int, spec intSpec) {
 // testdataArrays returns the files in testdata with the given extension,
 // with the shape the descriptions there read them as ([n] for a vector).
 func testdataArrays(f *testing.F, ext string) map[string][]int {
-	shapes := map[string][]int{"weights": {4, 3}, "delays": {4, 3}, "vth": {4}, "du": {4}, "float_weights": {2, 3}, "float_bias": {2}}
+	shapes := map[string][]int{"weights": {4, 3}, "delays": {4, 3}, "vth": {4}, "du": {4}, "float_weights": {2, 3}, "float_bias": {2},
+		"pairs": {7, 2}, "pairs_weights": {7}, "pairs_delays": {7}}
 	out := map[string][]int{}
 	paths, _ := filepath.Glob("testdata/*" + ext)
 	for _, p := range paths {
@@ -157,6 +164,29 @@ func readArrays(t *testing.T, kind string, data []byte, rows, cols int, delays b
 		}
 		return err
 	})
+	// The readers of lists of pairs, from rows sources to cols targets:
+	// pairs in range, as many sources as targets.
+	arrayCheck(t, data, perByte, func() error {
+		shape := pairShape{from: &ir.Population{Name: "from", Size: rows}, to: &ir.Population{Name: "to", Size: cols}}
+		var pl *pairList
+		var err error
+		if kind == ".npy" {
+			pl, err = readNPYPairs("f"+kind, data, "pairs", shape)
+		} else {
+			pl, err = readCSVPairs("f"+kind, data, "pairs", shape)
+		}
+		if err == nil {
+			if len(pl.src) != len(pl.tgt) {
+				t.Fatalf("%d sources, %d targets", len(pl.src), len(pl.tgt))
+			}
+			for i := range pl.src {
+				if pl.src[i] < 0 || int(pl.src[i]) >= rows || pl.tgt[i] < 0 || int(pl.tgt[i]) >= cols {
+					t.Fatalf("pair %d (%d, %d) outside %dx%d", i, pl.src[i], pl.tgt[i], rows, cols)
+				}
+			}
+		}
+		return err
+	})
 	// The float readers of cuba_lif weights: finite values of the shape.
 	arrayCheck(t, data, 2*perByte, func() error {
 		var vals []float64
@@ -195,6 +225,8 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("1,2\n\n3,4\n"), 3, 2, false)
 	f.Add([]byte("9999999999999999999999,1e999999999,.5e1\n"), 1, 3, true)
 	f.Add([]byte("1\n"), 1<<40, 1<<40, false)
+	f.Add([]byte("0, 1\r\n2,0\n1 ,1\n"), 3, 2, false)
+	f.Add([]byte("\xef\xbb\xbf \n"), 0, 2, false)
 	f.Fuzz(func(t *testing.T, data []byte, rows, cols int, delays bool) {
 		readArrays(t, ".csv", data, rows, cols, delays)
 	})
@@ -215,6 +247,9 @@ func FuzzReadNPY(f *testing.F) {
 	f.Add(encodeNPY("<u8", false, []int{2}, []float64{1, 1 << 63}), 2, 1, false)
 	f.Add(encodeNPY("<i1", false, []int{1 << 30, 1 << 30}, nil), 1<<30, 1<<30, false)
 	f.Add(encodeNPY("<i8", false, []int{1 << 20}, []float64{1, 2}), 1<<20, 1, false)
+	f.Add(encodeNPY(">i4", true, []int{3, 2}, []float64{0, 1, 2, 0, 1, 1}), 3, 2, false)
+	f.Add(encodeNPY("<f4", false, []int{0, 2}, nil), 0, 0, false)
+	f.Add(encodeNPY("<i2", false, []int{1 << 30, 2}, nil), 5, 5, false)
 	v1 := encodeNPY("<i4", false, []int{2, 2}, []float64{1, 2, 3, 4})
 	v2 := append([]byte("\x93NUMPY\x02\x00"), v1[8], v1[9], 0, 0) // format 2.0: a 4-byte header length
 	f.Add(append(v2, v1[10:]...), 2, 2, false)

@@ -10,7 +10,7 @@ import (
 )
 
 // This file generates connectivity from a rule (connect:) rather than a
-// matrix. Every generator emits pairs in CSR order (sources ascending,
+// matrix (a list of pairs, connect: {pairs}, is read by pairs.go). Every generator emits pairs in CSR order (sources ascending,
 // targets ascending within a source) straight into the ir.RowBuilder, costs
 // O(synapses) time and needs no memory beyond the synapses themselves and,
 // for fixed_fanout, one bit per target neuron (per processor: patterns
@@ -26,7 +26,7 @@ const (
 	fixedFanout patternKind = "fixed_fanout"
 )
 
-const patternsAllowed = "one_to_one, all_to_all, {random: {p, seed}}, {fixed_fanout: {n, seed}}"
+const patternsAllowed = "one_to_one, all_to_all, {random: {p, seed}}, {fixed_fanout: {n, seed}}, {pairs: [[source, target], ...] or {file}}"
 
 // pattern is a parsed connect: value.
 type pattern struct {
@@ -52,7 +52,9 @@ func (p *parser) pattern(n *yaml.Node, path string, from, to *ir.Population) (*p
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == tagStr:
 		return nil, 0, p.errorf(n, path, "unknown pattern %s (allowed: %s)", quote(n.Value), patternsAllowed)
 	case n.Kind == yaml.MappingNode:
-		m, err := p.mapping(n, path, []string{string(random), string(fixedFanout)}, nil)
+		// pairs alone is read by pairsSynapses; here it is only a key that
+		// may not come with another pattern.
+		m, err := p.mapping(n, path, []string{string(random), string(fixedFanout), pairsKey}, nil)
 		if err != nil {
 			return nil, 0, err
 		}

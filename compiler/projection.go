@@ -10,8 +10,8 @@ import (
 )
 
 // This file reads projections: which populations they join, their weight
-// preparation parameters, and their synapses from a dense matrix or a
-// generated pattern, with weights and delays.
+// preparation parameters, and their synapses from a dense matrix, a
+// generated pattern or a list of pairs (pairs.go), with weights and delays.
 
 var projectionKeys = []string{"name", "from", "to", "connect", "weights", "weight_exp", "weight_bits", "sign_mode", "delays"}
 
@@ -258,7 +258,13 @@ func (c *valueCursor) next(src, tgt int) int64 {
 func (p *parser) synapses(m *mapping, from, to *ir.Population) (synapseBuild, error) {
 	shape := matrixShape{rows: to.Size, cols: from.Size, rowPop: to.Name, colPop: from.Name}
 	if c := m.get("connect"); c != nil {
+		if isPairs(c) {
+			return p.pairsSynapses(m, c, from, to)
+		}
 		return p.patternSynapses(m, c, from, to, shape)
+	}
+	if n := resolve(m.get("weights")); flatList(n) {
+		return nil, p.errorf(n, m.field("weights"), "a list of single weights needs connect: {pairs: ...} to say which synapse each is for (allowed: without connect, a matrix with one row per neuron of %q and one column per neuron of %q)", to.Name, from.Name)
 	}
 	float := to.Model == ir.ModelCUBALIF
 	var w *matrix
@@ -356,6 +362,14 @@ func (p *parser) patternSynapses(m *mapping, c *yaml.Node, from, to *ir.Populati
 	}, nil
 }
 
+// flatList reports whether n is a list whose first item is not a list:
+// one value per synapse, which only connect: {pairs} can place, where a
+// matrix (a list of rows) is expected.
+func flatList(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yaml.SequenceNode && len(n.Content) > 0 && resolve(n.Content[0]).Kind != yaml.SequenceNode
+}
+
 // denseWeights reads a weight matrix, inline or from a file.
 func (p *parser) denseWeights(n *yaml.Node, path string, shape matrixShape) (*matrix, error) {
 	vals, err := denseCells(p, n, path, func(n *yaml.Node, path string) ([]int32, error) {
@@ -402,6 +416,9 @@ func (p *parser) patternWeights(n *yaml.Node, path string, float bool) (perSynap
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.SequenceNode:
+		if flatList(n) {
+			return perSynapse{}, p.errorf(n, path, "a list of single weights needs connect: {pairs: ...} to say which synapse each is for (allowed: with this pattern, a number or {uniform: {min, max, seed}})")
+		}
 		return perSynapse{}, p.errorf(n, path, "a matrix cannot be combined with connect: (a matrix already says which synapses exist; remove connect:, or give a number or {uniform: {min, max, seed}})")
 	case yaml.MappingNode:
 		m, err := p.mapping(n, path, []string{"uniform"}, []string{"uniform"})
@@ -436,6 +453,9 @@ func (p *parser) delays(n *yaml.Node, path string, shape matrixShape) (perSynaps
 	var err error
 	switch n.Kind {
 	case yaml.SequenceNode:
+		if flatList(n) {
+			return perSynapse{}, p.errorf(n, path, "a list of single delays needs connect: {pairs: ...} to say which synapse each is for (allowed: a number, {uniform: {min, max, seed}}, or a matrix with one row per neuron of %q and one column per neuron of %q)", shape.rowPop, shape.colPop)
+		}
 		mat, err = p.inlineMatrix(n, path, shape, delaySpec)
 	case yaml.MappingNode:
 		m, merr := p.mapping(n, path, []string{"file", "uniform"}, nil)

@@ -325,6 +325,8 @@ func (pl weightPlan) apply(pr *ir.Projection, s float64) QuantProjectionReport {
 func lowerPopulation(pop *ir.Population, s float64) (QuantPopulationReport, *ir.LIFParams) {
 	c := pop.CUBA
 	aSyn, aMem := c.Decays()
+	// tau 0 (α 0) clamps to du or dv 4095: u forgets at once, v keeps
+	// trunc(v/4096), the nearest the integer model comes to forgetting.
 	du := int32(min(max(ir.DecayMax-math.Round(4096*aSyn), 0), ir.DecayMax))
 	dv := int32(min(max(math.Round(4096*(1-aMem)), 0), ir.DecayMax))
 	vth := int32(min(max(math.Round(s*c.VTh/64), 0), ir.VthMax))

@@ -283,3 +283,64 @@ func TestExactFloatNetworkSpikesAlike(t *testing.T) {
 		t.Errorf("only %d spikes in 500 steps: the test network is too quiet to test much", total)
 	}
 }
+
+// tau_mem: 0 is a unit without memory, v = i + bias (what a logistic
+// regression layer exported as a spiking layer needs): α_mem = 0, the
+// float simulator's v is exactly i + bias at every step, and the quantise
+// pass gives the integer model's strongest forgetting, dv = 4095 (v keeps
+// trunc(v/4096): the integer model cannot forget completely), as tau_syn 0
+// gives du = 4095.
+func TestTauMemZero(t *testing.T) {
+	const src = `version: 1
+populations:
+  - {name: in, size: 3, model: input}
+  - name: x
+    size: 2
+    model: cuba_lif
+    params: {tau_syn: 3ms, tau_mem: 0ms, v_th: 0.9, bias: [0.125, -0.25], reset: subtract}
+projections:
+  - {from: in, to: x, connect: {pairs: [[0, 0], [1, 1], [2, 0], [2, 1]]}, weights: [0.5, 0.75, -0.375, 0.25], delays: [1, 2, 1, 3]}
+`
+	net := mustParse(t, src, nil)
+	c := net.Populations[1].CUBA
+	if c.TauMem != 0 || c.TauSyn != 3 {
+		t.Fatalf("tau_mem %v, tau_syn %v; want 0 and 3", c.TauMem, c.TauSyn)
+	}
+	if _, aMem := c.Decays(); aMem != 0 {
+		t.Fatalf("α_mem %v, want 0", aMem)
+	}
+	sim, err := floatsim.New(net, floatsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	spikes := 0
+	for step := range 200 {
+		var in []int32
+		for i := range int32(3) {
+			if r.IntN(2) == 0 {
+				in = append(in, i)
+			}
+		}
+		out := sim.Step(in)
+		for j := range 2 {
+			n := sim.State(3 + j)
+			v := n.I + c.BiasAt(j)
+			if slices.Contains(out, int32(3+j)) {
+				spikes++
+				v -= c.VTh // reset: subtract, of this step's v alone
+			}
+			if n.V != v {
+				t.Fatalf("step %d, neuron %d: v %v, want i + bias (after the reset) %v", step, j, n.V, v)
+			}
+		}
+	}
+	if spikes == 0 {
+		t.Errorf("no spikes in 200 steps: the test network is too quiet to test the reset")
+	}
+	_, rep := quantized(t, src, QuantizeOptions{})
+	p := rep.Populations[0]
+	if p.Dv != ir.DecayMax || p.AlphaMem != 0 || p.AlphaMemInt != 1.0/4096 || p.Du != ir.DecayMax-int32(math.Round(4096*math.Exp(-1.0/3))) {
+		t.Errorf("tau_mem 0 lowered to %+v; want dv 4095 (α_mem 0, the integer α 1/4096)", p)
+	}
+}

@@ -132,6 +132,19 @@ func TestSchemaAcceptsExamples(t *testing.T) {
 	if err := sch.Validate(yamlTextValue(t, head+"  - {from: in, to: exc, "+dense+"}\n")); err != nil {
 		t.Errorf("the errors' test network: %v", err)
 	}
+	// Lists of pairs with every form of weights and delays they take.
+	for _, fields := range []string{
+		"connect: {pairs: [[2, 3], [0, 0]]}, weights: [1, -2], delays: [1, 2ms]",
+		"connect: {pairs: [[2, 3], [0, 0]]}, weights: {file: w.npy}, delays: {file: d.csv}",
+		"connect: {pairs: {file: p.npy}}, weights: {uniform: {min: -3, max: 3, seed: 1}}, delays: {uniform: {min: 1, max: 3, seed: 2}}",
+		"connect: {pairs: []}, weights: [], delays: []",
+		"connect: {pairs: {file: p.csv}}, weights: 4, delays: 3",
+	} {
+		src := "version: 1\ntimestep: 1ms\n" + strings.TrimPrefix(proj(fields), "version: 1\n")
+		if err := sch.Validate(yamlTextValue(t, src)); err != nil {
+			t.Errorf("%s: the schema rejects it: %v", fields, err)
+		}
+	}
 }
 
 // TestSchemaRejectsMistakes: typical mistakes, each an error for snnc
@@ -163,8 +176,18 @@ func TestSchemaRejectsMistakes(t *testing.T) {
 		// A weight's range depends on the target's model (integers into
 		// lif, any float into cuba_lif), which the schema cannot look up:
 		// out-of-range integer weights are snnc check's to find.
-		"weight not a number":   valid + "  - {from: in, to: exc, connect: all_to_all, weights: heavy}\n",
-		"timestep without unit": "version: 1\ntimestep: 0.001\npopulations: [{name: a, size: 1, model: input}]\n",
+		"weight not a number": valid + "  - {from: in, to: exc, connect: all_to_all, weights: heavy}\n",
+		// Lists of pairs.
+		"pairs and a delay matrix":   valid + "  - {from: in, to: exc, connect: {pairs: [[0, 1]]}, weights: 1, delays: [[1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]]}\n",
+		"pairs and a weight matrix":  valid + "  - {from: in, to: exc, connect: {pairs: [[0, 1]]}, " + dense + "}\n",
+		"weight list without pairs":  valid + "  - {from: in, to: exc, weights: [1, 2]}\n",
+		"weight list with a pattern": valid + "  - {from: in, to: exc, connect: all_to_all, weights: [1, 2]}\n",
+		"delay list without pairs":   valid + "  - {from: in, to: exc, " + dense + ", delays: [1, 2]}\n",
+		"pair of three":              valid + "  - {from: in, to: exc, connect: {pairs: [[0, 1, 2]]}, weights: 1}\n",
+		"negative pair index":        valid + "  - {from: in, to: exc, connect: {pairs: [[0, -1]]}, weights: 1}\n",
+		"pairs and random":           valid + "  - {from: in, to: exc, connect: {pairs: [[0, 1]], random: {p: 1, seed: 1}}, weights: 1}\n",
+		"pair delay 0":               valid + "  - {from: in, to: exc, connect: {pairs: [[0, 1]]}, weights: 1, delays: [0]}\n",
+		"timestep without unit":      "version: 1\ntimestep: 0.001\npopulations: [{name: a, size: 1, model: input}]\n",
 	}
 	for name, src := range cases {
 		if _, err := parseString(t, src, nil); err == nil {

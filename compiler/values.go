@@ -21,6 +21,9 @@ type intSpec struct {
 	time bool
 	// delay: 0 gets its own message, which explains why it is wrong.
 	delay bool
+	// of says what the values index, after the range in messages, as in
+	// "0..2, a source neuron of \"in\"" (the pairs of connect: {pairs}).
+	of string
 }
 
 var (
@@ -41,6 +44,9 @@ func (s intSpec) check(v int64, text string) string {
 
 func (s intSpec) allowed() string {
 	a := fmt.Sprintf("%d..%d", s.min, s.max)
+	if s.of != "" {
+		a += ", " + s.of
+	}
 	if s.time {
 		a += " steps, or a time such as 2ms when timestep is set"
 	}

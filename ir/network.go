@@ -172,9 +172,11 @@ func ParseReset(s string) (Reset, bool) {
 }
 
 // CUBAParams are the parameters of the float CUBA LIF neuron
-// (docs/float-model.md): time constants in steps (+Inf: no decay; TauSyn
-// 0: the current lasts one step), threshold and bias in the units of the
-// weights. Bias has one value, or one per neuron.
+// (docs/float-model.md): time constants in steps, >= 0 (+Inf: no decay;
+// TauSyn 0: the current lasts one step; TauMem 0: the voltage keeps
+// nothing, v = i + bias, a coincidence or linear-threshold unit),
+// threshold and bias in the units of the weights. Bias has one value, or
+// one per neuron.
 type CUBAParams struct {
 	TauSyn, TauMem float64
 	VTh            float64
@@ -183,7 +185,7 @@ type CUBAParams struct {
 }
 
 // Decays returns the decay factors per step, α_syn = exp(-1/TauSyn) and
-// α_mem = exp(-1/TauMem) (tau 0: 0; +Inf: 1). The float simulator and the
+// α_mem = exp(-1/TauMem) (tau 0: exactly 0; +Inf: exactly 1). The float simulator and the
 // quantise pass both take them from here.
 func (c *CUBAParams) Decays() (alphaSyn, alphaMem float64) {
 	return decayPerStep(c.TauSyn), decayPerStep(c.TauMem)

@@ -112,8 +112,8 @@ func (n *Network) Validate() error {
 
 func (c *CUBAParams) validate(size int) error {
 	switch {
-	case !(c.TauSyn >= 0) || !(c.TauMem > 0):
-		return fmt.Errorf("tau_syn %v, tau_mem %v (allowed: tau_syn >= 0, tau_mem > 0, +Inf for no decay)", c.TauSyn, c.TauMem)
+	case !(c.TauSyn >= 0) || !(c.TauMem >= 0):
+		return fmt.Errorf("tau_syn %v, tau_mem %v (allowed: >= 0, +Inf for no decay)", c.TauSyn, c.TauMem)
 	case !(c.VTh > 0) || math.IsInf(c.VTh, 0):
 		return fmt.Errorf("v_th %v (allowed: finite, > 0)", c.VTh)
 	case len(c.Bias) != 1 && len(c.Bias) != size:
