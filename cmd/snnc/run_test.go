@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -49,6 +50,9 @@ func runCases(t *testing.T, short bool) []runCase {
 		}
 	}
 	dir := t.TempDir()
+	if !short {
+		cases = append(cases, generatedExamples(t, dir)...)
+	}
 	// Small networks with delays up to 20, and a larger, sparser one.
 	small := randnet.Options{MaxDelay: 20, Refractory: true}
 	opts := map[uint64]randnet.Options{1: small, 2: small, 3: small, 4: {MaxDelay: 20, Refractory: true, MaxSize: 300, Density: 0.1}}
@@ -78,6 +82,47 @@ func runCases(t *testing.T, short bool) []runCase {
 		cases = append(cases, c)
 	}
 	return cases
+}
+
+// generatedExamples are small versions of the examples whose networks a
+// Go program writes: the motion detector's pruned layer (delays 1..4 in
+// 7×7 windows over a 12×12 sensor) and spiking motifs with delays up to 31
+// (so relays carry them through the core's 16 slots).
+func generatedExamples(t *testing.T, dir string) []runCase {
+	t.Helper()
+	motion, motifs := filepath.Join(dir, "motion"), filepath.Join(dir, "motifs")
+	for _, args := range [][]string{
+		{"../../examples/motion", "-quick", "-o", motion},
+		{"../../examples/motifs", "generate", "-o", motifs, "-inputs", "48", "-motifs", "24", "-k", "8", "-threshold", "6", "-steps", "600", "-occurrences", "4", "-rate", "0.02"},
+	} {
+		cmd := exec.Command("go", append([]string{"run"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go run %v: %v\n%s", args, err, out)
+		}
+	}
+	streams, span, err := readStreams(filepath.Join(motion, "icebreaker", "streams.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []runCase{
+		{name: "motion", net: filepath.Join(motion, "icebreaker", "net.yaml"), input: filepath.Join(motion, "icebreaker", "input.csv"), steps: streams * span},
+		{name: "motifs", net: filepath.Join(motifs, "net.yaml"), input: filepath.Join(motifs, "input.csv"), steps: 600},
+	}
+}
+
+// readStreams reads the number of streams and the steps of each from
+// examples/motion's streams.csv.
+func readStreams(path string) (streams, span int, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
+	if len(lines) == 0 {
+		return 0, 0, fmt.Errorf("%s: no streams", path)
+	}
+	span, err = strconv.Atoi(strings.Split(lines[0], ",")[2])
+	return len(lines), span, err
 }
 
 // netYAML writes net as a net.yaml: per-neuron parameter lists, dense
