@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/internal/bufferedfile"
 	"github.com/snnc/snnc/ir"
 	"github.com/spf13/cobra"
 )
@@ -229,7 +230,7 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit stri
 		if a.write == nil {
 			continue
 		}
-		if err := writeFile(filepath.Join(outDir, a.file), func(w io.Writer) error { return a.write(res, w) }); err != nil {
+		if err := bufferedfile.Write(filepath.Join(outDir, a.file), func(w io.Writer) error { return a.write(res, w) }); err != nil {
 			return err
 		}
 	}
@@ -239,21 +240,4 @@ func compile(cmd *cobra.Command, path, outDir string, writeFiles bool, emit stri
 	}
 	fmt.Fprintf(stderr, "; wrote %s (%s)\n", outDir, strings.Join(wrote, ", "))
 	return nil
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 1<<16)
-	if err := write(bw); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/snnc/snnc/backend/fpga"
 	"github.com/snnc/snnc/backend/fpga/build"
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/internal/bufferedfile"
 	"github.com/snnc/snnc/ir"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -237,7 +238,7 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 	if err := im.WriteHex(filepath.Join(outDir, memDir)); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(outDir, memDir, configFile), im.WriteBinary); err != nil {
+	if err := bufferedfile.Write(filepath.Join(outDir, memDir, configFile), im.WriteBinary); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(outDir, networkFile), netBytes, 0o644); err != nil {
@@ -322,10 +323,10 @@ func compileFPGA(cmd *cobra.Command, path, outDir string, opt compiler.Options, 
 		}
 	}
 
-	if err := writeFile(filepath.Join(outDir, fpgaReportTxt), report.WriteText); err != nil {
+	if err := bufferedfile.Write(filepath.Join(outDir, fpgaReportTxt), report.WriteText); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(outDir, fpgaReportJS), report.WriteJSON); err != nil {
+	if err := bufferedfile.Write(filepath.Join(outDir, fpgaReportJS), report.WriteJSON); err != nil {
 		return err
 	}
 	if err := writeManifest(); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/snnc/snnc/internal/bufferedfile"
 	"github.com/snnc/snnc/spikes"
 )
 
@@ -100,7 +101,7 @@ func writeReport(cmd *cobra.Command, jsonPath string, doc any, writeText func(io
 		return writeJSONDoc(cmd.OutOrStdout(), doc)
 	}
 	if jsonPath != "" {
-		if err := writeFile(jsonPath, func(w io.Writer) error { return writeJSONDoc(w, doc) }); err != nil {
+		if err := bufferedfile.Write(jsonPath, func(w io.Writer) error { return writeJSONDoc(w, doc) }); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/snnc/snnc/backend/floatsim"
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/internal/bufferedfile"
 	"github.com/snnc/snnc/internal/sysmem"
 	"github.com/snnc/snnc/ir"
 	"github.com/snnc/snnc/spikes"
@@ -291,7 +292,7 @@ func simulate(cmd *cobra.Command, path string, fl simulateFlags) error {
 		}
 	}
 	if mapped != nil && fl.traffic != "" {
-		if err := writeFile(fl.traffic, func(w io.Writer) error {
+		if err := bufferedfile.Write(fl.traffic, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(mapped.Traffic())

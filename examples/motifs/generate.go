@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"github.com/snnc/snnc/internal/bufferedfile"
 	"io"
 	"math"
 	"math/bits"
@@ -304,29 +304,11 @@ func (d *Dataset) Write(dir string) error {
 		{"motifs.csv", d.writeMotifs},
 	}
 	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
+		if err := bufferedfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// writeFile creates path and writes it through a buffer.
-func writeFile(path string, write func(w io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 1<<16)
-	if err := write(bw); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // matrices returns the [M, N] weight and delay matrices, row = detector,

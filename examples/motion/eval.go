@@ -11,6 +11,7 @@ import (
 
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/internal/bufferedfile"
 )
 
 // TestSet is held-out streams played one after the other, each followed by
@@ -58,7 +59,7 @@ func (ts *TestSet) Stream(step int) int { return step / (ts.Scene.Steps + ts.Gap
 
 // WriteInput writes the set as the snnc spike CSV of population "events".
 func (ts *TestSet) WriteInput(path string) error {
-	return writeFileWith(path, func(w io.Writer) error {
+	return bufferedfile.Write(path, func(w io.Writer) error {
 		if _, err := io.WriteString(w, "step,population,index\n"); err != nil {
 			return err
 		}
@@ -75,7 +76,7 @@ func (ts *TestSet) WriteInput(path string) error {
 // gap included), direction, and the network's positions per direction
 // (direction neuron index / positions = direction).
 func (ts *TestSet) WriteLabels(path string, positions int) error {
-	return writeFileWith(path, func(w io.Writer) error {
+	return bufferedfile.Write(path, func(w io.Writer) error {
 		fmt.Fprintln(w, "stream,start,steps,direction,positions")
 		for i, s := range ts.Streams {
 			fmt.Fprintf(w, "%d,%d,%d,%d,%d\n", i, s.Start, ts.Scene.Steps+ts.Gap, s.Dir, positions)
@@ -94,24 +95,7 @@ func (ts *TestSet) WriteEvents(path string) error {
 			all = append(all, e)
 		}
 	}
-	return writeFileWith(path, func(w io.Writer) error { return WriteEventsNPY(w, all) })
-}
-
-func writeFileWith(path string, write func(w io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	if err := write(bw); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return bufferedfile.Write(path, func(w io.Writer) error { return WriteEventsNPY(w, all) })
 }
 
 // OutputSpike is a spike of the direction population.

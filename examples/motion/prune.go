@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/snnc/snnc/internal/bufferedfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -101,7 +102,7 @@ func smallVersion(cfg Config, layer *Layer, anchor float64, dir string) (Point, 
 // both tables, against decision time and against load, as Markdown.
 func writeResults(dir string, res *Results) error {
 	pts := res.Pruning
-	err := writeFileWith(dir+"/pruning.csv", func(w io.Writer) error {
+	err := bufferedfile.Write(dir+"/pruning.csv", func(w io.Writer) error {
 		fmt.Fprintln(w, "pruned,synapses,synaptic_events_per_s,accuracy,spikes_right")
 		for _, p := range pts {
 			fmt.Fprintf(w, "%.3f,%d,%.0f,%.4f,%.4f\n", p.Pruned, p.Synapses, p.Load, p.Score.Accuracy(), p.Score.SpikePrecision())
@@ -111,7 +112,7 @@ func writeResults(dir string, res *Results) error {
 	if err != nil {
 		return err
 	}
-	err = writeFileWith(dir+"/results.md", func(w io.Writer) error {
+	err = bufferedfile.Write(dir+"/results.md", func(w io.Writer) error {
 		fmt.Fprintf(w, "One window (an event at the centre, %d steps of history): %.1f %% right on %d held-out windows, %.1f %% on %d training windows (chance 8.3 %%).\n\n",
 			res.Delays, 100*res.SampleAccuracy, res.TestSamples, 100*res.TrainSampleAccuracy, res.TrainSamples)
 		fmt.Fprintln(w, "Accuracy against decision time (all weights; votes of each stream's first steps):")
@@ -149,7 +150,7 @@ func plotPruning(path string, pts []Point) error {
 	if err != nil {
 		return err
 	}
-	return writeFileWith(path, func(out io.Writer) error {
+	return bufferedfile.Write(path, func(out io.Writer) error {
 		_, err := w.WriteTo(out)
 		return err
 	})
