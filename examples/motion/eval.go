@@ -14,36 +14,36 @@ import (
 	"github.com/snnc/snnc/internal/bufferedfile"
 )
 
-// TestSet is held-out streams played one after the other, each followed by
-// a gap longer than the longest delay so that no event of one stream
-// reaches a neuron during the next.
-type TestSet struct {
+// StreamSet is streams played one after the other, each followed by a gap
+// longer than the longest delay so that no event of one stream reaches a
+// neuron during the next.
+type StreamSet struct {
 	Scene   Scene
 	Gap     int
-	Streams []TestStream
+	Streams []PlacedStream
 }
 
-// TestStream is one stream of the set: its first step and its direction.
-type TestStream struct {
+// PlacedStream is one stream of a set: its first step and its direction.
+type PlacedStream struct {
 	Start, Dir int
 	Events     []Event
 }
 
-// NewTestSet makes perDir streams of every direction, interleaved
-// (direction 0, 1, ..., 11, 0, ...), seeds seed, seed+1, ...
-func NewTestSet(scene Scene, perDir int, seed uint64, gap int) *TestSet {
-	ts := &TestSet{Scene: scene, Gap: gap}
+// NewStreamSet makes perDir streams of every direction, interleaved
+// (direction 0, 1, ..., 11, 0, ...), stream i from seed seedOf(i).
+func NewStreamSet(scene Scene, perDir int, seedOf func(i int) uint64, gap int) *StreamSet {
+	ts := &StreamSet{Scene: scene, Gap: gap}
 	start := 0
 	for i := range perDir * Directions {
 		dir := i % Directions
-		ts.Streams = append(ts.Streams, TestStream{Start: start, Dir: dir, Events: Stream(scene, dir, seed+uint64(i))})
+		ts.Streams = append(ts.Streams, PlacedStream{Start: start, Dir: dir, Events: Stream(scene, dir, seedOf(i))})
 		start += scene.Steps + gap
 	}
 	return ts
 }
 
 // Dirs lists the streams' directions.
-func (ts *TestSet) Dirs() []int {
+func (ts *StreamSet) Dirs() []int {
 	dirs := make([]int, len(ts.Streams))
 	for i, s := range ts.Streams {
 		dirs[i] = s.Dir
@@ -52,13 +52,13 @@ func (ts *TestSet) Dirs() []int {
 }
 
 // Steps is the length of the whole set.
-func (ts *TestSet) Steps() int { return len(ts.Streams) * (ts.Scene.Steps + ts.Gap) }
+func (ts *StreamSet) Steps() int { return len(ts.Streams) * (ts.Scene.Steps + ts.Gap) }
 
 // Stream returns the stream a step belongs to (its gap included).
-func (ts *TestSet) Stream(step int) int { return step / (ts.Scene.Steps + ts.Gap) }
+func (ts *StreamSet) Stream(step int) int { return step / (ts.Scene.Steps + ts.Gap) }
 
 // WriteInput writes the set as the snnc spike CSV of population "events".
-func (ts *TestSet) WriteInput(path string) error {
+func (ts *StreamSet) WriteInput(path string) error {
 	return bufferedfile.Write(path, func(w io.Writer) error {
 		if _, err := io.WriteString(w, "step,population,index\n"); err != nil {
 			return err
@@ -75,7 +75,7 @@ func (ts *TestSet) WriteInput(path string) error {
 // WriteLabels writes, for each stream, its number, first step, steps (its
 // gap included), direction, and the network's positions per direction
 // (direction neuron index / positions = direction).
-func (ts *TestSet) WriteLabels(path string, positions int) error {
+func (ts *StreamSet) WriteLabels(path string, positions int) error {
 	return bufferedfile.Write(path, func(w io.Writer) error {
 		fmt.Fprintln(w, "stream,start,steps,direction,positions")
 		for i, s := range ts.Streams {
@@ -87,7 +87,7 @@ func (ts *TestSet) WriteLabels(path string, positions int) error {
 
 // WriteEvents writes every stream's events, shifted to their start, as one
 // Tonic-style .npy event file.
-func (ts *TestSet) WriteEvents(path string) error {
+func (ts *StreamSet) WriteEvents(path string) error {
 	var all []Event
 	for _, s := range ts.Streams {
 		for _, e := range s.Events {
@@ -105,7 +105,7 @@ type OutputSpike struct{ Step, Index int }
 // weights) and runs the integer simulator, loihi-sim, over the test set.
 // It returns the direction population's spikes and the synaptic events the
 // run delivered.
-func RunSNN(netPath string, ts *TestSet) ([]OutputSpike, int64, error) {
+func RunSNN(netPath string, ts *StreamSet) ([]OutputSpike, int64, error) {
 	net, err := compiler.ParseFile(netPath)
 	if err != nil {
 		return nil, 0, err
@@ -259,7 +259,7 @@ func readLabels(path string) (dirs []int, span, positions int, err error) {
 // its centre had an event at t−1 and its weighted sum is positive. The
 // network snnc runs is this, quantised (the anchor makes the first
 // condition); the tests compare the two.
-func (n *Network) Decide(ts *TestSet) []OutputSpike {
+func (n *Network) Decide(ts *StreamSet) []OutputSpike {
 	l, g := n.Layer, n.Grid
 	centres := g.Centres()
 	var out []OutputSpike

@@ -52,6 +52,13 @@ Flags:
 	fs.IntVar(&cfg.Layer.Radius, "radius", cfg.Layer.Radius, "receptive field radius: a (2r+1)² window")
 	fs.IntVar(&cfg.Train.Epochs, "epochs", cfg.Train.Epochs, "training epochs")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the streams and of training")
+	fs.IntVar(&cfg.Scene.Size, "sensor", cfg.Scene.Size, "sensor width and height in pixels")
+	fs.IntVar(&cfg.Scene.Steps, "steps", cfg.Scene.Steps, "steps (ms) per stream")
+	fs.Float64Var(&cfg.Scene.Speed, "speed", cfg.Scene.Speed, "texture speed, pixels per step")
+	fs.Float64Var(&cfg.Scene.Threshold, "threshold", cfg.Scene.Threshold, "the camera's contrast threshold on log intensity")
+	fs.Float64Var(&cfg.Scene.NoiseRate, "noise", cfg.Scene.NoiseRate, "camera noise: probability of a spurious event per pixel and step")
+	fs.IntVar(&cfg.GridStride, "stride", cfg.GridStride, "pixels between the network's neuron positions")
+	fs.BoolVar(&cfg.SaveTraining, "save-training", false, "also write the training streams (train.csv, train-events.npy, train-streams.csv)")
 	fs.Parse(os.Args[1:])
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -77,6 +84,8 @@ type Config struct {
 	DecisionSteps []int
 	Small         SmallConfig
 	Seed          uint64
+	// SaveTraining writes the training streams as the held-out ones are.
+	SaveTraining bool
 }
 
 // SmallConfig is the version for the iCEBreaker's core: a smaller sensor,
@@ -157,12 +166,13 @@ func Run(cfg Config, dir string, log io.Writer) (*Results, error) {
 	layer := NewLayer(cfg.Layer.Radius, cfg.Layer.Delays)
 
 	step("making %d training streams (%d directions × %d), %d×%d sensor, %d steps each", cfg.TrainPerDir*Directions, Directions, cfg.TrainPerDir, cfg.Scene.Size, cfg.Scene.Size, cfg.Scene.Steps)
+	gap := cfg.Layer.Delays + 1
+	trainSet := NewStreamSet(cfg.Scene, cfg.TrainPerDir, func(i int) uint64 { return trainSeed(cfg.Seed, i) }, gap)
 	var train Samples
 	var rasters []*Raster
-	for i := range cfg.TrainPerDir * Directions {
-		dir := i % Directions
-		r := NewRaster(cfg.Scene.Size, cfg.Scene.Steps, Stream(cfg.Scene, dir, trainSeed(cfg.Seed, i)))
-		layer.Collect(&train, r, dir, cfg.TrainStride)
+	for _, s := range trainSet.Streams {
+		r := NewRaster(cfg.Scene.Size, cfg.Scene.Steps, s.Events)
+		layer.Collect(&train, r, s.Dir, cfg.TrainStride)
 		rasters = append(rasters, r)
 	}
 	res.TrainSamples = train.Len()
@@ -172,8 +182,7 @@ func Run(cfg Config, dir string, log io.Writer) (*Results, error) {
 	layer.Train(&train, cfg.Train)
 	res.TrainSampleAccuracy = layer.SampleAccuracy(&train)
 
-	gap := cfg.Layer.Delays + 1
-	tests := NewTestSet(cfg.Scene, cfg.TestPerDir, testSeed(cfg.Seed), gap)
+	tests := NewStreamSet(cfg.Scene, cfg.TestPerDir, func(i int) uint64 { return testSeed(cfg.Seed) + uint64(i) }, gap)
 	var held Samples
 	for _, s := range tests.Streams {
 		layer.Collect(&held, NewRaster(cfg.Scene.Size, cfg.Scene.Steps, s.Events), s.Dir, cfg.TrainStride)
@@ -189,8 +198,14 @@ func Run(cfg Config, dir string, log io.Writer) (*Results, error) {
 	if err := full.Write(dir, "Direction-selective layer with heterogeneous delays, all weights"); err != nil {
 		return nil, err
 	}
-	if err := writeTestSet(dir, tests, grid); err != nil {
+	if err := writeStreams(dir, "test", tests, grid); err != nil {
 		return nil, err
+	}
+	if cfg.SaveTraining {
+		if err := writeStreams(dir, "train", trainSet, grid); err != nil {
+			return nil, err
+		}
+		step("wrote the training streams: %s/train.csv, train-events.npy, train-streams.csv", dir)
 	}
 	step("wrote %s/net.yaml: %d direction neurons, %d synapses; %s/test.csv: %d held-out streams, %d steps",
 		dir, Directions*grid.Positions(), full.SynapseCount(), dir, len(tests.Streams), tests.Steps())
@@ -237,19 +252,25 @@ func Run(cfg Config, dir string, log io.Writer) (*Results, error) {
 func trainSeed(seed uint64, i int) uint64 { return seed<<32 | uint64(i) }
 func testSeed(seed uint64) uint64         { return seed<<32 | 1<<31 }
 
-// writeTestSet writes the held-out streams for the snnc commands.
-func writeTestSet(dir string, ts *TestSet, grid Grid) error {
-	if err := ts.WriteInput(dir + "/test.csv"); err != nil {
+// writeStreams writes a set of streams for the snnc commands and the
+// scorer: the held-out ones as test.csv, test-events.npy and streams.csv,
+// the training ones as train.csv, train-events.npy and train-streams.csv.
+func writeStreams(dir, name string, ts *StreamSet, grid Grid) error {
+	if err := ts.WriteInput(dir + "/" + name + ".csv"); err != nil {
 		return err
 	}
-	if err := ts.WriteEvents(dir + "/test-events.npy"); err != nil {
+	if err := ts.WriteEvents(dir + "/" + name + "-events.npy"); err != nil {
 		return err
 	}
-	return ts.WriteLabels(dir+"/streams.csv", grid.Positions())
+	labels := "/streams.csv"
+	if name != "test" {
+		labels = "/" + name + "-streams.csv"
+	}
+	return ts.WriteLabels(dir+labels, grid.Positions())
 }
 
 // measure runs dir/net.yaml on the test set.
-func measure(dir string, ts *TestSet, grid Grid, n *Network) (Point, []OutputSpike, error) {
+func measure(dir string, ts *StreamSet, grid Grid, n *Network) (Point, []OutputSpike, error) {
 	spikes, events, err := RunSNN(dir+"/net.yaml", ts)
 	if err != nil {
 		return Point{}, nil, err
@@ -271,7 +292,7 @@ type TimedScore struct {
 
 // scoreByTime scores the votes of each stream's first steps only: how fast
 // the layer tells the direction.
-func scoreByTime(spikes []OutputSpike, ts *TestSet, grid Grid, steps []int) []TimedScore {
+func scoreByTime(spikes []OutputSpike, ts *StreamSet, grid Grid, steps []int) []TimedScore {
 	var out []TimedScore
 	for _, n := range steps {
 		within := func(step int) int {

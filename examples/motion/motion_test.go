@@ -80,7 +80,7 @@ func TestSNNComputesTheLayer(t *testing.T) {
 	if err := n.Write(dir, "test"); err != nil {
 		t.Fatal(err)
 	}
-	ts := NewTestSet(cfg.Scene, 1, testSeed(7), cfg.Layer.Delays+1)
+	ts := NewStreamSet(cfg.Scene, 1, func(i int) uint64 { return testSeed(7) + uint64(i) }, cfg.Layer.Delays+1)
 	got, _, err := RunSNN(filepath.Join(dir, "net.yaml"), ts)
 	if err != nil {
 		t.Fatal(err)

@@ -86,7 +86,7 @@ func smallVersion(cfg Config, layer *Layer, anchor float64, dir string) (Point, 
 	if err := n.Write(dir, fmt.Sprintf("The layer pruned to fit the iCEBreaker's core: %d×%d sensor, %.1f %% of the taps removed", sc.Size, sc.Size, 100*f)); err != nil {
 		return Point{}, err
 	}
-	ts := NewTestSet(sc, cfg.Small.StreamsPerDir, testSeed(cfg.Seed)+1<<20, cfg.Layer.Delays+1)
+	ts := NewStreamSet(sc, cfg.Small.StreamsPerDir, func(i int) uint64 { return testSeed(cfg.Seed) + 1<<20 + uint64(i) }, cfg.Layer.Delays+1)
 	if err := ts.WriteInput(dir + "/input.csv"); err != nil {
 		return Point{}, err
 	}
