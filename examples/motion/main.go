@@ -104,7 +104,7 @@ func DefaultConfig() Config {
 		TestPerDir:    10,
 		TrainStride:   2,
 		GridStride:    4,
-		Train:         TrainOptions{Epochs: 8, Rate: 0.05, L2: 0, Seed: 1},
+		Train:         TrainOptions{Epochs: 8, Rate: 0.05, Seed: 1},
 		Prune:         []float64{0, 0.5, 0.75, 0.9, 0.95, 0.96, 0.97, 0.975, 0.98, 0.985, 0.99, 0.995},
 		DecisionSteps: []int{2, 4, 8, 16, 32, 64},
 		Small:         SmallConfig{Sensor: 16, GridStride: 3, MaxSynapses: 32768, StreamsPerDir: 2},

@@ -137,7 +137,6 @@ func (l *Layer) Logits(taps []int32, z *[Directions]float64) {
 type TrainOptions struct {
 	Epochs int
 	Rate   float64 // AdaGrad's step size
-	L2     float64 // weight decay per epoch, relative
 	Seed   uint64
 }
 
@@ -179,13 +178,6 @@ func (l *Layer) Train(s *Samples, opt TrainOptions) {
 				}
 				b2[k] += g * g
 				l.Bias[k] -= opt.Rate * g / math.Sqrt(b2[k])
-			}
-		}
-		if opt.L2 > 0 {
-			for k := range l.W {
-				for j := range l.W[k] {
-					l.W[k][j] *= 1 - opt.L2
-				}
 			}
 		}
 	}
