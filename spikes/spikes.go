@@ -52,12 +52,27 @@ func (e *Error) UserError() {}
 // name an input population of net and a neuron inside it; rows may come in
 // any order, but a spike may not be listed twice.
 func ReadInputFile(path string, net *ir.Network) (Train, error) {
+	return readFile(path, net, true)
+}
+
+// ReadFile reads the spikes of any populations of net from a CSV file, as
+// snnc simulate and snnc run write them: the checks of ReadInputFile, but
+// a spike may be of any population, not only an input one.
+func ReadFile(path string, net *ir.Network) (Train, error) {
+	return readFile(path, net, false)
+}
+
+func readFile(path string, net *ir.Network, inputsOnly bool) (Train, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{Pos: ir.Pos{File: path}, Msg: fmt.Sprintf("cannot read input spikes: %v", unwrapPathError(err))}
+		what := "spikes"
+		if inputsOnly {
+			what = "input spikes"
+		}
+		return nil, &Error{Pos: ir.Pos{File: path}, Msg: fmt.Sprintf("cannot read %s: %v", what, unwrapPathError(err))}
 	}
 	defer f.Close()
-	return ReadInput(f, path, net)
+	return read(f, path, net, inputsOnly)
 }
 
 func unwrapPathError(err error) error {
@@ -79,8 +94,14 @@ var bom = []byte("\uFEFF")
 // sorted), and r is read a second time for line numbers only when a spike
 // is listed twice.
 func ReadInput(r io.ReadSeeker, name string, net *ir.Network) (Train, error) {
+	return read(r, name, net, true)
+}
+
+// read reads a spike file; inputsOnly refuses spikes of populations that
+// are not inputs.
+func read(r io.ReadSeeker, name string, net *ir.Network, inputsOnly bool) (Train, error) {
 	start, size := remaining(r)
-	rd := newRowReader(r, name, net)
+	rd := newRowReader(r, name, net, inputsOnly)
 	var tr Train
 	sorted := true
 	for {
@@ -107,7 +128,7 @@ func ReadInput(r io.ReadSeeker, name string, net *ir.Network) (Train, error) {
 	}
 	for i := 1; i < len(tr); i++ {
 		if tr[i] == tr[i-1] {
-			return nil, duplicate(r, start, name, net, tr[i])
+			return nil, duplicate(r, start, rd, tr[i])
 		}
 	}
 	return tr, nil
@@ -138,15 +159,16 @@ func compare(a, b Spike) int { return cmp.Compare(key(a), key(b)) }
 
 // duplicate reads r again from start to find the first two lines that list
 // sp, and returns the error for the second.
-func duplicate(r io.ReadSeeker, start int64, name string, net *ir.Network, sp Spike) error {
+func duplicate(r io.ReadSeeker, start int64, first *rowReader, sp Spike) error {
+	name, net := first.name, first.net
 	p, idx := locate(net, int(sp.Neuron))
 	e := &Error{Pos: ir.Pos{File: name, Line: 1, Col: 1},
 		Msg: fmt.Sprintf("spike of %s[%d] at step %d is listed twice", net.Populations[p].Name, idx, sp.Step)}
 	if _, err := r.Seek(start, io.SeekStart); err != nil {
 		return e
 	}
-	rd := newRowReader(r, name, net)
-	first := 0
+	rd := newRowReader(r, name, net, first.inputsOnly)
+	line := 0
 	for {
 		s, ok, err := rd.next()
 		if err != nil || !ok {
@@ -155,12 +177,12 @@ func duplicate(r io.ReadSeeker, start int64, name string, net *ir.Network, sp Sp
 		if s != sp {
 			continue
 		}
-		if first == 0 {
-			first = rd.line
+		if line == 0 {
+			line = rd.line
 			continue
 		}
 		e.Pos.Line = rd.line
-		e.Msg += fmt.Sprintf(" (also on line %d)", first)
+		e.Msg += fmt.Sprintf(" (also on line %d)", line)
 		return e
 	}
 }
@@ -168,9 +190,10 @@ func duplicate(r io.ReadSeeker, start int64, name string, net *ir.Network, sp Sp
 // rowReader reads the rows of a spike file one at a time, checking the
 // header and every field.
 type rowReader struct {
-	sc        *bufio.Scanner
-	name      string
-	net       *ir.Network
+	sc         *bufio.Scanner
+	name       string
+	net        *ir.Network
+	inputsOnly bool // refuse spikes of populations that are not inputs
 	pops      map[string]int // population index by name
 	offs      []int          // net.Offsets()
 	line      int
@@ -180,10 +203,10 @@ type rowReader struct {
 	cols      [3]int // 1-based column of each field
 }
 
-func newRowReader(r io.Reader, name string, net *ir.Network) *rowReader {
+func newRowReader(r io.Reader, name string, net *ir.Network, inputsOnly bool) *rowReader {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
-	rd := &rowReader{sc: sc, name: name, net: net, pops: make(map[string]int, len(net.Populations)), offs: net.Offsets()}
+	rd := &rowReader{sc: sc, name: name, net: net, inputsOnly: inputsOnly, pops: make(map[string]int, len(net.Populations)), offs: net.Offsets()}
 	for k, p := range net.Populations {
 		if _, dup := rd.pops[p.Name]; !dup {
 			rd.pops[p.Name] = k
@@ -269,11 +292,11 @@ func (rd *rowReader) parseRow(text []byte) (Spike, error) {
 	}
 	k, found := rd.pops[string(rd.fields[1])]
 	if !found {
-		return Spike{}, rd.errorf(rd.cols[1], "population %q does not exist (allowed: %s)", rd.fields[1], inputNames(rd.net))
+		return Spike{}, rd.errorf(rd.cols[1], "population %q does not exist (allowed: %s)", rd.fields[1], populationNames(rd.net, rd.inputsOnly))
 	}
 	p := &rd.net.Populations[k]
-	if p.Model != ir.ModelInput {
-		return Spike{}, rd.errorf(rd.cols[1], "population %q is not an input population (allowed: %s)", rd.fields[1], inputNames(rd.net))
+	if rd.inputsOnly && p.Model != ir.ModelInput {
+		return Spike{}, rd.errorf(rd.cols[1], "population %q is not an input population (allowed: %s)", rd.fields[1], populationNames(rd.net, true))
 	}
 	idx, err := strconv.ParseInt(string(rd.fields[2]), 10, 64)
 	if err != nil {
@@ -285,10 +308,11 @@ func (rd *rowReader) parseRow(text []byte) (Spike, error) {
 	return Spike{Step: int32(step), Neuron: int32(rd.offs[k] + int(idx))}, nil
 }
 
-func inputNames(net *ir.Network) string {
+// populationNames lists net's populations, or only its input ones.
+func populationNames(net *ir.Network, inputsOnly bool) string {
 	var names []string
 	for _, p := range net.Populations {
-		if p.Model == ir.ModelInput {
+		if !inputsOnly || p.Model == ir.ModelInput {
 			names = append(names, p.Name)
 		}
 	}

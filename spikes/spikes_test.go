@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -48,6 +49,39 @@ func TestReadInputSortsAndMaps(t *testing.T) {
 	}
 	if got := st.At(3); len(got) != 2 || got[0] != 1 || got[1] != 6 {
 		t.Errorf("At(3) = %v", got)
+	}
+}
+
+// ReadFile reads spikes of any population (what snnc simulate writes) with
+// the same checks, and names every population in its messages.
+func TestReadFileAnyPopulation(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := dir + "/" + name
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tr, err := ReadFile(write("out.csv", "step,population,index\n2,x,1\n0,a,2\n2,b,0\n"), testNet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Train{{0, 2}, {2, 4}, {2, 5}}); !slices.Equal(tr, want) {
+		t.Errorf("got %v, want %v", tr, want)
+	}
+	for _, c := range []struct{ in, want string }{
+		{"step,population,index\n0,zz,0\n", `:2:3: population "zz" does not exist (allowed: a, x, b)`},
+		{"step,population,index\n0,x,2\n", ":2:5: neuron x[2] does not exist (allowed: 0..1)"},
+		{"step,population,index\n0,x,1\n0,x,1\n", ":3:1: spike of x[1] at step 0 is listed twice (also on line 2)"},
+	} {
+		_, err := ReadFile(write("bad.csv", c.in), testNet())
+		if err == nil || !strings.HasSuffix(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want ...%s", c.in, err, c.want)
+		}
+	}
+	if _, err := ReadInputFile(write("in.csv", "step,population,index\n0,x,1\n"), testNet()); err == nil {
+		t.Error("ReadInputFile took a spike of a lif population")
 	}
 }
 

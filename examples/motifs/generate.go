@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/snnc/snnc/internal/bufferedfile"
+	"github.com/snnc/snnc/spikes"
 	"io"
 	"math"
 	"math/bits"
@@ -396,7 +397,7 @@ projections:
 // writeInput writes the raster as an snnc spike file, sorted by step,
 // then index.
 func (d *Dataset) writeInput(w io.Writer) error {
-	if _, err := io.WriteString(w, "step,population,index\n"); err != nil {
+	if _, err := io.WriteString(w, spikes.Header+"\n"); err != nil {
 		return err
 	}
 	var line []byte

@@ -64,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errReported):
 		return 2
-	case errors.As(err, new(*usageError)):
+	case errors.As(err, new(*usageError)), errors.As(err, new(interface{ UserError() })):
 		fmt.Fprintf(stderr, "motifs %s: %v\n", args[0], err)
 		return 2
 	}
@@ -72,7 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-// usageError is a mistake in the command line or in an input file.
+// usageError is a mistake in the command line or in an input file; the
+// errors of snnc's packages that are the input's fault (a UserError
+// method) count as one too.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }

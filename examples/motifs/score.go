@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/snnc/snnc/compiler"
+	"github.com/snnc/snnc/spikes"
 )
 
 // Detection is one spike of a detector neuron.
@@ -192,40 +196,29 @@ func ReadTruth(path string) (truth []Occurrence, latency int, err error) {
 }
 
 // ReadDetections reads the spikes of population pop from an snnc spike
-// file (header step,population,index).
-func ReadDetections(path, pop string) ([]Detection, error) {
-	var out []Detection
-	header := false
-	err := readLines(path, func(line string, n int) error {
-		if strings.HasPrefix(line, "#") {
-			return nil
-		}
-		cells := splitCSV(line)
-		if !header {
-			if len(cells) != 3 || cells[0] != "step" || cells[1] != "population" || cells[2] != "index" {
-				return fmt.Errorf("%s:%d: header %q, expected step,population,index", path, n, line)
-			}
-			header = true
-			return nil
-		}
-		if len(cells) != 3 {
-			return fmt.Errorf("%s:%d: %d fields, expected 3 (step,population,index)", path, n, len(cells))
-		}
-		if cells[1] != pop {
-			return nil
-		}
-		t, err1 := atoi(cells[0])
-		i, err2 := atoi(cells[2])
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("%s:%d: %q: step and index must be integers >= 0", path, n, line)
-		}
-		out = append(out, Detection{Step: t, Detector: i})
-		return nil
-	})
-	if err == nil && !header {
-		err = fmt.Errorf("%s: no header step,population,index", path)
+// file, checked against the network that made it (spikes.ReadFile: the
+// header, every population and index, no spike twice).
+func ReadDetections(path, netPath, pop string) ([]Detection, error) {
+	net, err := compiler.ParseFile(netPath)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	k := net.Population(pop)
+	if k < 0 {
+		return nil, usagef("%s has no population %q (give -population)", netPath, pop)
+	}
+	tr, err := spikes.ReadFile(path, net)
+	if err != nil {
+		return nil, err
+	}
+	first, last := int32(net.Offset(k)), int32(net.Offset(k+1))
+	var out []Detection
+	for _, sp := range tr {
+		if sp.Neuron >= first && sp.Neuron < last {
+			out = append(out, Detection{Step: int(sp.Step), Detector: int(sp.Neuron - first)})
+		}
+	}
+	return out, nil
 }
 
 // readLines calls f with each non-blank line of path (a byte order mark
@@ -272,6 +265,7 @@ func scoreCommand(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("score", stderr)
 	truthPath := fs.String("truth", "", "truth.csv of generate (required)")
 	spikesPath := fs.String("spikes", "", "the detector spikes, as snnc simulate writes them (required)")
+	netPath := fs.String("net", "", "the network the spikes come from (default: net.yaml beside -truth)")
 	latency := fs.Int("latency", -1, "steps from onset to detection (default: from truth.csv's latency= comment)")
 	pop := fs.String("population", detectorPop, "the detector population in the spike file")
 	perMotif := fs.Bool("per-motif", false, "add a row per motif")
@@ -291,9 +285,12 @@ func scoreCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		*latency = lat
 	}
-	spikes, err := ReadDetections(*spikesPath, *pop)
+	if *netPath == "" {
+		*netPath = filepath.Join(filepath.Dir(*truthPath), "net.yaml")
+	}
+	detections, err := ReadDetections(*spikesPath, *netPath, *pop)
 	if err != nil {
 		return err
 	}
-	return ScoreDetections(truth, spikes, *latency, 0).WriteTable(stdout, *latency, *perMotif)
+	return ScoreDetections(truth, detections, *latency, 0).WriteTable(stdout, *latency, *perMotif)
 }

@@ -12,6 +12,7 @@ import (
 	loihisim "github.com/snnc/snnc/backend/loihi-sim"
 	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/internal/bufferedfile"
+	"github.com/snnc/snnc/spikes"
 )
 
 // StreamSet is streams played one after the other, each followed by a gap
@@ -60,7 +61,7 @@ func (ts *StreamSet) Stream(step int) int { return step / (ts.Scene.Steps + ts.G
 // WriteInput writes the set as the snnc spike CSV of population "events".
 func (ts *StreamSet) WriteInput(path string) error {
 	return bufferedfile.Write(path, func(w io.Writer) error {
-		if _, err := io.WriteString(w, "step,population,index\n"); err != nil {
+		if _, err := io.WriteString(w, spikes.Header+"\n"); err != nil {
 			return err
 		}
 		for _, s := range ts.Streams {
@@ -196,35 +197,31 @@ func ScoreSpikes(spikes []OutputSpike, dirs []int, streamOf func(step int) int, 
 	return sc
 }
 
-// readSpikeCSV reads the direction population's spikes from a CSV written
-// by snnc simulate or snnc run.
-func readSpikeCSV(path string) ([]OutputSpike, error) {
-	f, err := os.Open(path)
+// readSpikes reads the direction population's spikes from a file that
+// snnc simulate or snnc run wrote for netPath, with snnc's own reader
+// (spikes.ReadFile: every population and index checked against the
+// network, no spike twice).
+func readSpikes(path, netPath string) ([]OutputSpike, error) {
+	net, err := compiler.ParseFile(netPath)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
-	r.FieldsPerRecord = 3
-	var out []OutputSpike
-	for line := 1; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if line == 1 || rec[1] != "direction" {
-			continue
-		}
-		step, err1 := strconv.Atoi(rec[0])
-		idx, err2 := strconv.Atoi(rec[2])
-		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%s:%d: not a spike row: %q", path, line, rec)
-		}
-		out = append(out, OutputSpike{Step: step, Index: idx})
+	k := net.Population("direction")
+	if k < 0 {
+		return nil, fmt.Errorf("%s: no population \"direction\"", netPath)
 	}
+	tr, err := spikes.ReadFile(path, net)
+	if err != nil {
+		return nil, err
+	}
+	first, last := int32(net.Offset(k)), int32(net.Offset(k+1))
+	var out []OutputSpike
+	for _, sp := range tr {
+		if sp.Neuron >= first && sp.Neuron < last {
+			out = append(out, OutputSpike{Step: int(sp.Step), Index: int(sp.Neuron - first)})
+		}
+	}
+	return out, nil
 }
 
 // readLabels reads a WriteLabels file: each stream's direction, the steps

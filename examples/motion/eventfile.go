@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/snnc/snnc/spikes"
 )
 
 // InputIndex is the index of the event's input neuron in a population of
@@ -23,7 +25,7 @@ func InputIndex(size int, e Event) int {
 // WriteSpikeCSV writes events as a snnc spike file (docs/format.md): the
 // header step,population,index, then WriteSpikeRows's rows.
 func WriteSpikeCSV(w io.Writer, pop string, size int, offset int, events []Event) error {
-	if _, err := io.WriteString(w, "step,population,index\n"); err != nil {
+	if _, err := io.WriteString(w, spikes.Header+"\n"); err != nil {
 		return err
 	}
 	return WriteSpikeRows(w, pop, size, offset, events)

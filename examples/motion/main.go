@@ -23,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "score" {
-		os.Exit(scoreMain(os.Args[2:]))
+		os.Exit(scoreMain(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	cfg := DefaultConfig()
 	if slices.ContainsFunc(os.Args[1:], func(a string) bool { return strings.TrimLeft(a, "-") == "quick" }) {
@@ -307,24 +307,25 @@ func scoreByTime(spikes []OutputSpike, ts *StreamSet, grid Grid, steps []int) []
 	return out
 }
 
-// scoreMain is "score DIR SPIKES.csv".
-func scoreMain(args []string) int {
+// scoreMain is "score DIR SPIKES.csv". A file that is missing or not what
+// it should be is the user's mistake: status 2.
+func scoreMain(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./examples/motion score DIR SPIKES.csv")
+		fmt.Fprintln(stderr, "usage: go run ./examples/motion score DIR SPIKES.csv")
 		return 2
 	}
 	dirs, span, positions, err := readLabels(args[0] + "/streams.csv")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "motion:", err)
-		return 1
+		fmt.Fprintln(stderr, "motion:", err)
+		return 2
 	}
-	spikes, err := readSpikeCSV(args[1])
+	spikes, err := readSpikes(args[1], args[0]+"/net.yaml")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "motion:", err)
-		return 1
+		fmt.Fprintln(stderr, "motion:", err)
+		return 2
 	}
 	sc := ScoreSpikes(spikes, dirs, func(step int) int { return step / span }, positions)
-	fmt.Printf("streams: %d, right: %d (%.1f %%), ties: %d, silent: %d\n", sc.Streams, sc.Correct, 100*sc.Accuracy(), sc.Ties, sc.Silent)
-	fmt.Printf("direction spikes: %d, of the stream's direction: %d (%.1f %%)\n", sc.Spikes, sc.Right, 100*sc.SpikePrecision())
+	fmt.Fprintf(stdout, "streams: %d, right: %d (%.1f %%), ties: %d, silent: %d\n", sc.Streams, sc.Correct, 100*sc.Accuracy(), sc.Ties, sc.Silent)
+	fmt.Fprintf(stdout, "direction spikes: %d, of the stream's direction: %d (%.1f %%)\n", sc.Spikes, sc.Right, 100*sc.SpikePrecision())
 	return 0
 }

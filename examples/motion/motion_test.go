@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/snnc/snnc/compiler"
 	"github.com/snnc/snnc/spikes"
 )
 
@@ -55,6 +58,60 @@ func TestRunQuick(t *testing.T) {
 		if err != nil || !bytes.Equal(a, b) {
 			t.Errorf("%s differs between two runs (%v)", rel, err)
 		}
+	}
+}
+
+// score reads a spike file as snnc simulate writes it and gives the score
+// Run measured; a spike the network cannot make is refused with status 2.
+func TestScoreCommand(t *testing.T) {
+	dir := t.TempDir()
+	res, err := Run(QuickConfig(), dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := compiler.ParseFile(filepath.Join(dir, "net.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := QuickConfig()
+	ts := NewStreamSet(cfg.Scene, cfg.TestPerDir, func(i int) uint64 { return testSeed(cfg.Seed) + uint64(i) }, cfg.Layer.Delays+1)
+	got, _, err := RunSNN(filepath.Join(dir, "net.yaml"), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv bytes.Buffer
+	w := spikes.NewWriter(&csv, net)
+	if err := w.WriteHeader(spikes.Header); err != nil {
+		t.Fatal(err)
+	}
+	first := net.Offset(net.Population("direction"))
+	for _, sp := range got {
+		if err := w.WriteSpikes(sp.Step, []int32{int32(first + sp.Index)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "spikes.csv")
+	if err := os.WriteFile(path, csv.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if status := scoreMain([]string{dir, path}, &stdout, &stderr); status != 0 {
+		t.Fatalf("score: status %d: %s", status, stderr.String())
+	}
+	want := fmt.Sprintf("streams: %d, right: %d (", res.Full.Score.Streams, res.Full.Score.Correct)
+	if !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("score printed %q, want it to start with %q", stdout.String(), want)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("step,population,index\n3,direction,999999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if status := scoreMain([]string{dir, bad}, &stdout, &stderr); status != 2 || !strings.Contains(stderr.String(), "bad.csv:2:") {
+		t.Errorf("score of a spike of no neuron: status %d, want 2 and the line: %s", status, stderr.String())
 	}
 }
 
