@@ -211,7 +211,7 @@ func Run(cfg Config, dir string, log io.Writer) (*Results, error) {
 		dir, Directions*grid.Positions(), full.SynapseCount(), dir, len(tests.Streams), tests.Steps())
 
 	for i, f := range cfg.Prune {
-		pruned := &Network{Layer: layer.Pruned(f), Grid: grid, Anchor: anchor}
+		pruned := &Network{Layer: layer.PrunedShare(f), Grid: grid, Anchor: anchor}
 		pdir := fmt.Sprintf("%s/pruned/%05.1f", dir, 100*f)
 		if f == 0 {
 			pdir = dir

@@ -40,6 +40,13 @@ func TestRunQuick(t *testing.T) {
 	if res.SmallSynapses > 6000 {
 		t.Errorf("small version has %d synapses, more than its 6000", res.SmallSynapses)
 	}
+	small, err := compiler.ParseFile(filepath.Join(dirs[0], "icebreaker", "net.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(small.Synapses()) != res.SmallSynapses {
+		t.Errorf("the small version's net.yaml has %d synapses, the run counted %d", small.Synapses(), res.SmallSynapses)
+	}
 	if len(res.Pruning) != 2 || res.Pruning[1].Synapses >= res.Pruning[0].Synapses || res.Pruning[1].Load >= res.Pruning[0].Load {
 		t.Errorf("pruning 90%% did not lower synapses and load: %+v", res.Pruning)
 	}
@@ -137,6 +144,13 @@ func TestSNNComputesTheLayer(t *testing.T) {
 	if err := n.Write(dir, "test"); err != nil {
 		t.Fatal(err)
 	}
+	net, err := compiler.ParseFile(filepath.Join(dir, "net.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(net.Synapses()) != n.SynapseCount() {
+		t.Errorf("net.yaml has %d synapses, SynapseCount says %d", net.Synapses(), n.SynapseCount())
+	}
 	ts := NewStreamSet(cfg.Scene, 1, func(i int) uint64 { return testSeed(7) + uint64(i) }, cfg.Layer.Delays+1)
 	got, _, err := RunSNN(filepath.Join(dir, "net.yaml"), ts)
 	if err != nil {
@@ -205,7 +219,7 @@ func TestPruned(t *testing.T) {
 	for k := range l.W {
 		l.W[k][0], l.W[k][1] = float64(k+1), -float64(k+1)/100
 	}
-	p := l.Pruned(0.5)
+	p := l.PrunedShare(0.5)
 	for k := range p.W {
 		if p.W[k][0] != float64(k+1) || p.W[k][1] != 0 {
 			t.Errorf("direction %d: %v", k, p.W[k])

@@ -89,13 +89,11 @@ func (n *Network) Synapses(d int) []tapSynapse {
 	return out
 }
 
-// SynapseCount is the number of synapses of the network, anchors included.
+// SynapseCount is the number of synapses of the network: at every
+// position, the anchors of both polarities to each direction and one
+// synapse per tap left (the grid keeps every window inside the sensor).
 func (n *Network) SynapseCount() int {
-	total := 2 * Directions * n.Grid.Positions()
-	for d := 1; d <= n.Layer.Delays; d++ {
-		total += len(n.Synapses(d))
-	}
-	return total
+	return n.Grid.Positions() * (2*Directions + n.Layer.Taps())
 }
 
 // Write writes dir/net.yaml and its .npy files: one projection per delay

@@ -13,10 +13,10 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// Pruned returns a copy of the layer without the share f of its taps (over
-// all directions) whose weights are smallest in magnitude. Ties are broken
-// by position, so the result is deterministic.
-func (l *Layer) Pruned(f float64) *Layer {
+// Pruned returns a copy of the layer without the remove taps (over all
+// directions) whose weights are smallest in magnitude. Ties are broken by
+// position, so the result is deterministic.
+func (l *Layer) Pruned(remove int) *Layer {
 	p := NewLayer(l.Radius, l.Delays)
 	p.Bias = l.Bias
 	type tap struct {
@@ -33,10 +33,28 @@ func (l *Layer) Pruned(f float64) *Layer {
 	slices.SortFunc(taps, func(a, b tap) int {
 		return cmp.Or(cmp.Compare(a.mag, b.mag), cmp.Compare(a.k, b.k), cmp.Compare(a.j, b.j))
 	})
-	for _, t := range taps[:int(math.Round(f*float64(len(taps))))] {
+	for _, t := range taps[:min(max(remove, 0), len(taps))] {
 		p.W[t.k][t.j] = 0
 	}
 	return p
+}
+
+// PrunedShare is Pruned of the share f of all taps.
+func (l *Layer) PrunedShare(f float64) *Layer {
+	return l.Pruned(int(math.Round(f * float64(Directions*l.Features()))))
+}
+
+// Taps is the number of taps with a weight, over all directions.
+func (l *Layer) Taps() int {
+	n := 0
+	for k := range l.W {
+		for _, w := range l.W[k] {
+			if w != 0 {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // AnchorWeight chooses the anchor weight: above the largest sum any
@@ -72,17 +90,13 @@ func smallVersion(cfg Config, layer *Layer, anchor float64, dir string) (Point, 
 	sc.Size = cfg.Small.Sensor
 	grid := Grid{Sensor: sc.Size, Radius: layer.Radius, Stride: cfg.Small.GridStride}
 	pos := grid.Positions()
-	keep := (cfg.Small.MaxSynapses - 2*Directions*pos) / pos // taps per position, over all directions
-	total := Directions * layer.Features()
+	keep := (cfg.Small.MaxSynapses - 2*Directions*pos) / pos // taps, over all directions (SynapseCount)
 	if keep <= 0 {
 		return Point{}, fmt.Errorf("the small version's %d positions do not fit %d synapses", pos, cfg.Small.MaxSynapses)
 	}
-	f := max(0, 1-float64(keep)/float64(total))
-	n := &Network{Layer: layer.Pruned(f), Grid: grid, Anchor: anchor}
-	for n.SynapseCount() > cfg.Small.MaxSynapses { // rounding
-		f += 1 / float64(total)
-		n.Layer = layer.Pruned(f)
-	}
+	total := Directions * layer.Features()
+	n := &Network{Layer: layer.Pruned(total - keep), Grid: grid, Anchor: anchor}
+	f := 1 - float64(n.Layer.Taps())/float64(total)
 	if err := n.Write(dir, fmt.Sprintf("The layer pruned to fit the iCEBreaker's core: %d×%d sensor, %.1f %% of the taps removed", sc.Size, sc.Size, 100*f)); err != nil {
 		return Point{}, err
 	}
