@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/snnc/snnc/backend/fpga"
@@ -51,7 +52,7 @@ func runCases(t *testing.T, short bool) []runCase {
 	}
 	dir := t.TempDir()
 	if !short {
-		cases = append(cases, generatedExamples(t, dir)...)
+		cases = append(cases, generatedExamples(t)...)
 	}
 	// Small networks with delays up to 20, and a larger, sparser one.
 	small := randnet.Options{MaxDelay: 20, Refractory: true}
@@ -87,9 +88,31 @@ func runCases(t *testing.T, short bool) []runCase {
 // generatedExamples are small versions of the examples whose networks a
 // Go program writes: the motion detector's pruned layer (delays 1..4 in
 // 7×7 windows over a 12×12 sensor) and spiking motifs with delays up to 31
-// (so relays carry them through the core's 16 slots).
-func generatedExamples(t *testing.T, dir string) []runCase {
+// (so relays carry them through the core's 16 slots). They are made once
+// per test binary, for every test that runs the cases; TestMain removes
+// them.
+func generatedExamples(t *testing.T) []runCase {
 	t.Helper()
+	generated.once.Do(func() { generated.cases, generated.err = generateExamples() })
+	if generated.err != nil {
+		t.Fatal(generated.err)
+	}
+	return generated.cases
+}
+
+var generated struct {
+	once  sync.Once
+	dir   string
+	cases []runCase
+	err   error
+}
+
+func generateExamples() ([]runCase, error) {
+	dir, err := os.MkdirTemp("", "snnc-examples")
+	if err != nil {
+		return nil, err
+	}
+	generated.dir = dir
 	motion, motifs := filepath.Join(dir, "motion"), filepath.Join(dir, "motifs")
 	for _, args := range [][]string{
 		{"../../examples/motion", "-quick", "-o", motion},
@@ -97,17 +120,17 @@ func generatedExamples(t *testing.T, dir string) []runCase {
 	} {
 		cmd := exec.Command("go", append([]string{"run"}, args...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go run %v: %v\n%s", args, err, out)
+			return nil, fmt.Errorf("go run %v: %v\n%s", args, err, out)
 		}
 	}
 	streams, span, err := readStreams(filepath.Join(motion, "icebreaker", "streams.csv"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	return []runCase{
 		{name: "motion", net: filepath.Join(motion, "icebreaker", "net.yaml"), input: filepath.Join(motion, "icebreaker", "input.csv"), steps: streams * span},
 		{name: "motifs", net: filepath.Join(motifs, "net.yaml"), input: filepath.Join(motifs, "input.csv"), steps: 600},
-	}
+	}, nil
 }
 
 // readStreams reads the number of streams and the steps of each from
