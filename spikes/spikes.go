@@ -62,6 +62,27 @@ func ReadFile(path string, net *ir.Network) (Train, error) {
 	return readFile(path, net, false)
 }
 
+// ReadPopulationFile reads a spike file of net (ReadFile) and returns the
+// spikes of population pop, each with its index within pop as Neuron.
+func ReadPopulationFile(path string, net *ir.Network, pop string) (Train, error) {
+	k := net.Population(pop)
+	if k < 0 {
+		return nil, &Error{Pos: ir.Pos{File: path}, Msg: fmt.Sprintf("the network has no population %q (allowed: %s)", pop, populationNames(net, false))}
+	}
+	tr, err := ReadFile(path, net)
+	if err != nil {
+		return nil, err
+	}
+	first, last := int32(net.Offset(k)), int32(net.Offset(k+1))
+	out := tr[:0]
+	for _, sp := range tr {
+		if sp.Neuron >= first && sp.Neuron < last {
+			out = append(out, Spike{Step: sp.Step, Neuron: sp.Neuron - first})
+		}
+	}
+	return out, nil
+}
+
 func readFile(path string, net *ir.Network, inputsOnly bool) (Train, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -193,14 +214,14 @@ type rowReader struct {
 	sc         *bufio.Scanner
 	name       string
 	net        *ir.Network
-	inputsOnly bool // refuse spikes of populations that are not inputs
-	pops      map[string]int // population index by name
-	offs      []int          // net.Offsets()
-	line      int
-	bytes     int64 // bytes read, line ends included
-	sawHeader bool
-	fields    [3][]byte
-	cols      [3]int // 1-based column of each field
+	inputsOnly bool           // refuse spikes of populations that are not inputs
+	pops       map[string]int // population index by name
+	offs       []int          // net.Offsets()
+	line       int
+	bytes      int64 // bytes read, line ends included
+	sawHeader  bool
+	fields     [3][]byte
+	cols       [3]int // 1-based column of each field
 }
 
 func newRowReader(r io.Reader, name string, net *ir.Network, inputsOnly bool) *rowReader {

@@ -80,6 +80,13 @@ func TestReadFileAnyPopulation(t *testing.T) {
 			t.Errorf("%q: error %v, want ...%s", c.in, err, c.want)
 		}
 	}
+	x, err := ReadPopulationFile(write("out.csv", "step,population,index\n2,x,1\n0,a,2\n2,b,0\n3,x,0\n"), testNet(), "x")
+	if want := (Train{{2, 1}, {3, 0}}); err != nil || !slices.Equal(x, want) {
+		t.Errorf("population x: got %v, %v; want %v", x, err, want)
+	}
+	if _, err := ReadPopulationFile(write("out.csv", "step,population,index\n"), testNet(), "zz"); err == nil || !strings.Contains(err.Error(), `no population "zz" (allowed: a, x, b)`) {
+		t.Errorf("population zz: error %v", err)
+	}
 	if _, err := ReadInputFile(write("in.csv", "step,population,index\n0,x,1\n"), testNet()); err == nil {
 		t.Error("ReadInputFile took a spike of a lif population")
 	}

@@ -203,22 +203,12 @@ func ReadDetections(path, netPath, pop string) ([]Detection, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := net.Population(pop)
-	if k < 0 {
-		return nil, usagef("%s has no population %q (give -population)", netPath, pop)
+	tr, err := spikes.ReadPopulationFile(path, net, pop)
+	out := make([]Detection, len(tr))
+	for i, sp := range tr {
+		out[i] = Detection{Step: int(sp.Step), Detector: int(sp.Neuron)}
 	}
-	tr, err := spikes.ReadFile(path, net)
-	if err != nil {
-		return nil, err
-	}
-	first, last := int32(net.Offset(k)), int32(net.Offset(k+1))
-	var out []Detection
-	for _, sp := range tr {
-		if sp.Neuron >= first && sp.Neuron < last {
-			out = append(out, Detection{Step: int(sp.Step), Detector: int(sp.Neuron - first)})
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 // readLines calls f with each non-blank line of path (a byte order mark

@@ -199,29 +199,19 @@ func ScoreSpikes(spikes []OutputSpike, dirs []int, streamOf func(step int) int, 
 
 // readSpikes reads the direction population's spikes from a file that
 // snnc simulate or snnc run wrote for netPath, with snnc's own reader
-// (spikes.ReadFile: every population and index checked against the
-// network, no spike twice).
+// (every population and index checked against the network, no spike
+// twice).
 func readSpikes(path, netPath string) ([]OutputSpike, error) {
 	net, err := compiler.ParseFile(netPath)
 	if err != nil {
 		return nil, err
 	}
-	k := net.Population("direction")
-	if k < 0 {
-		return nil, fmt.Errorf("%s: no population \"direction\"", netPath)
+	tr, err := spikes.ReadPopulationFile(path, net, "direction")
+	out := make([]OutputSpike, len(tr))
+	for i, sp := range tr {
+		out[i] = OutputSpike{Step: int(sp.Step), Index: int(sp.Neuron)}
 	}
-	tr, err := spikes.ReadFile(path, net)
-	if err != nil {
-		return nil, err
-	}
-	first, last := int32(net.Offset(k)), int32(net.Offset(k+1))
-	var out []OutputSpike
-	for _, sp := range tr {
-		if sp.Neuron >= first && sp.Neuron < last {
-			out = append(out, OutputSpike{Step: int(sp.Step), Index: int(sp.Neuron - first)})
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 // readLabels reads a WriteLabels file: each stream's direction, the steps
